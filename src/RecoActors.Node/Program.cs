@@ -1,0 +1,9 @@
+using System.CommandLine;
+using RecoActors.Node.Cli;
+
+var root = new RootCommand("RecoActors: an actor-based streaming recommender on Kafka.")
+{
+    DemoCommand.Create(),
+    DevKafkaCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

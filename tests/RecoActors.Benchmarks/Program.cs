@@ -1,0 +1,14 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+
+// One short job per benchmark keeps a full run to minutes on a 2-core machine; ratios are against the baseline
+// measured in the same run. After the tables, each benchmark's mean is restated as operations per second per core.
+var config = DefaultConfig.Instance
+    .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1))
+    .WithOptions(ConfigOptions.JoinSummary);
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+Console.WriteLine();
+Console.WriteLine("Throughput per core (single-threaded benchmark):");
+foreach (var report in summaries.SelectMany(s => s.Reports).Where(r => r.ResultStatistics is not null))
+    Console.WriteLine($"  {report.BenchmarkCase.Descriptor.DisplayInfo,-60} {1e9 / report.ResultStatistics!.Mean,14:N0} ops/s");

@@ -1,0 +1,41 @@
+using System.Text;
+
+namespace RecoActors.Kafka.Tests;
+
+public class Murmur2PartitionerTests
+{
+    // Expected values from Apache Kafka's UtilsTest.testMurmur2.
+    [Theory]
+    [InlineData("21", -973932308)]
+    [InlineData("foobar", -790332482)]
+    [InlineData("a-little-bit-long-string", -985981536)]
+    [InlineData("a-little-bit-longer-string", -1486304829)]
+    [InlineData("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971)]
+    [InlineData("abc", 479470107)]
+    public void Hash_matches_the_java_client(string key, int expected) =>
+        Assert.Equal(expected, Murmur2Partitioner.Hash(Encoding.UTF8.GetBytes(key)));
+
+    [Fact]
+    public void Partition_is_in_range_for_long_and_non_ascii_keys()
+    {
+        foreach (var key in new[] { "", "é", new string('z', 1000), "用户-7" })
+        {
+            var p = Murmur2Partitioner.Partition(key, 12);
+            Assert.InRange(p, 0, 11);
+            Assert.Equal(p, Murmur2Partitioner.Partition(Encoding.UTF8.GetBytes(key), 12));
+        }
+    }
+}
+
+public class KafkaOptionsTests
+{
+    [Fact]
+    public void Each_wrong_field_is_named()
+    {
+        var errors = new KafkaOptions { BootstrapServers = "nohost", AssignmentStrategy = "cooperative-sticky", HeartbeatIntervalMs = 9_000 }.Validate();
+        Assert.Contains(errors, e => e.StartsWith("Reco:Kafka:BootstrapServers"));
+        Assert.Contains(errors, e => e.StartsWith("Reco:Kafka:AssignmentStrategy"));
+        Assert.Contains(errors, e => e.StartsWith("Reco:Kafka:HeartbeatIntervalMs"));
+        Assert.Empty(new KafkaOptions { BootstrapServers = "127.0.0.1:9092" }.Validate());
+    }
+}
