@@ -5,5 +5,6 @@ var root = new RootCommand("RecoActors: an actor-based streaming recommender on 
 {
     DemoCommand.Create(),
     DevKafkaCommand.Create(),
+    EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,189 @@
+namespace RecoActors.Core;
+
+/// <summary>
+/// The cumulative global model: folds batches of merged partials in and publishes a <see cref="ModelSnapshot"/>
+/// after each. Every node folds the same partials in the same way and so holds the same snapshot.
+/// </summary>
+/// <remarks>
+/// Centroids follow Spark MLlib's StreamingKMeans with a half-life: per batch, a = 2^(−Δt/halfLife),
+/// n' = n·a + m, c ← c + (m/n')(x̄ − c). A segment whose weight falls below <see cref="ModelOptions.DeadSegmentFraction"/>
+/// of the heaviest is re-seeded by splitting the heaviest in two.
+/// </remarks>
+public sealed class GlobalModel
+{
+    /// <summary>Forward-decayed values are rebased once they grow past 2^this, well inside float range.</summary>
+    private const int RebaseHalfLives = 48;
+
+    private readonly ModelOptions _options;
+    private readonly int _k, _d;
+    private readonly float[] _centroids;
+    private readonly double[] _weights;
+    private readonly Dictionary<int, double>[] _segmentItems;
+    private readonly Dictionary<int, double> _popularity = [];
+    private readonly List<float[]?> _collaborative = [];
+    private readonly List<float[]?> _content = [];
+    private readonly ItemCatalog _catalog;
+    private long _epoch = long.MinValue;
+    private long _time = long.MinValue;
+    private long _version;
+
+    /// <summary>Creates a model with seeded centroids and nothing learned.</summary>
+    public GlobalModel(ModelOptions options, ItemCatalog catalog)
+    {
+        _options = options.Validate();
+        _catalog = catalog;
+        _k = options.Segments;
+        _d = options.Dimension;
+        _centroids = new float[_k * _d];
+        _weights = new double[_k];
+        _segmentItems = new Dictionary<int, double>[_k];
+        var random = new Random(options.Seed);
+        for (var k = 0; k < _k; k++)
+        {
+            _segmentItems[k] = [];
+            var c = _centroids.AsSpan(k * _d, _d);
+            for (var i = 0; i < _d; i++) c[i] = (float)(random.NextDouble() * 2 - 1);
+            Vectors.Normalize(c, c);
+        }
+        Current = Publish();
+    }
+
+    /// <summary>The latest snapshot.</summary>
+    public ModelSnapshot Current { get; private set; }
+
+    /// <summary>Sets an item's content vector (built-in text hashing or supplied from outside); it need not be unit.</summary>
+    public void SetContent(int item, ReadOnlySpan<float> vector)
+    {
+        if (vector.Length != _d) throw new ArgumentException($"vector has {vector.Length} dimensions; the model has {_d}", nameof(vector));
+        while (_content.Count <= item) _content.Add(null);
+        var unit = new float[_d];
+        _content[item] = Vectors.Normalize(vector, unit) ? unit : null;
+    }
+
+    /// <summary>A new, empty partial against the current snapshot.</summary>
+    public ModelPartial NewPartial() => new(_k, _d, Current.Epoch);
+
+    /// <summary>Folds in one batch (the sum of every stream's partial for it) and publishes the next snapshot.</summary>
+    public ModelSnapshot Apply(ModelPartial merged)
+    {
+        ArgumentNullException.ThrowIfNull(merged);
+        if (merged.IsEmpty) return Current;
+        var h = _options.ModelHalfLifeMs;
+        if (_epoch == long.MinValue) _epoch = merged.Epoch == long.MinValue ? merged.MaxTimestamp : merged.Epoch;
+        var scale = merged.Epoch == long.MinValue ? 1.0 : double.Exp2((double)(merged.Epoch - _epoch) / h);
+
+        UpdateCentroids(merged);
+        for (var k = 0; k < _k; k++)
+            foreach (var (item, s) in merged.SegmentItems[k]) _segmentItems[k][item] = _segmentItems[k].GetValueOrDefault(item) + s * scale;
+        foreach (var (item, s) in merged.Popularity) _popularity[item] = _popularity.GetValueOrDefault(item) + s * scale;
+        foreach (var (item, v) in merged.Collaborative)
+        {
+            while (_collaborative.Count <= item) _collaborative.Add(null);
+            var c = _collaborative[item] ??= new float[_d];
+            Vectors.AddScaled(c, v, (float)scale);
+        }
+        ReseedDeadSegments();
+        _time = Math.Max(_time, merged.MaxTimestamp);
+        if ((_time - _epoch) / h > RebaseHalfLives) Rebase(_time);
+        _version++;
+        return Current = Publish();
+    }
+
+    private void UpdateCentroids(ModelPartial batch)
+    {
+        var a = _time == long.MinValue ? 1.0 : Decay.Factor(batch.MaxTimestamp - _time, _options.ModelHalfLifeMs);
+        for (var k = 0; k < _k; k++)
+        {
+            var m = batch.PointCounts[k];
+            var n = _weights[k] * a + m;
+            _weights[k] = n;
+            if (m <= 0) continue;
+            var c = _centroids.AsSpan(k * _d, _d);
+            var sums = batch.PointSums.AsSpan(k * _d, _d);
+            var step = m / n;
+            for (var i = 0; i < _d; i++) c[i] += (float)(step * (sums[i] / m - c[i]));
+        }
+    }
+
+    private void ReseedDeadSegments()
+    {
+        var random = new Random((int)StableHash.Mix((ulong)(uint)_options.Seed ^ (ulong)_version));
+        for (var k = 0; k < _k; k++)
+        {
+            var largest = 0;
+            for (var j = 1; j < _k; j++) if (_weights[j] > _weights[largest]) largest = j;
+            if (_weights[largest] <= 0 || _weights[k] >= _options.DeadSegmentFraction * _weights[largest]) continue;
+
+            var c = _centroids.AsSpan(largest * _d, _d);
+            var dead = _centroids.AsSpan(k * _d, _d);
+            for (var i = 0; i < _d; i++)
+            {
+                var r = (float)((random.NextDouble() * 2 - 1) * 0.05);
+                dead[i] = c[i] + r;
+                c[i] -= r;
+            }
+            _weights[largest] /= 2;
+            _weights[k] = _weights[largest];
+            var items = _segmentItems[largest];
+            _segmentItems[k] = [];
+            foreach (var item in items.Keys.ToList())
+            {
+                items[item] /= 2;
+                _segmentItems[k][item] = items[item];
+            }
+        }
+    }
+
+    private void Rebase(long time)
+    {
+        var shift = (time - _epoch) / _options.ModelHalfLifeMs * _options.ModelHalfLifeMs;
+        var factor = double.Exp2(-(double)shift / _options.ModelHalfLifeMs);
+        _epoch += shift;
+        foreach (var items in _segmentItems) foreach (var key in items.Keys.ToList()) items[key] *= factor;
+        foreach (var key in _popularity.Keys.ToList()) _popularity[key] *= factor;
+        foreach (var c in _collaborative) if (c is not null) Vectors.Scale(c, (float)factor);
+    }
+
+    private ModelSnapshot Publish()
+    {
+        var n = _catalog.Count;
+        var vectors = new float[n * _d];
+        var share = _options.CollaborativeShare;
+        Span<float> collab = stackalloc float[_d];
+        for (var item = 0; item < n; item++)
+        {
+            var row = vectors.AsSpan(item * _d, _d);
+            var content = item < _content.Count ? _content[item] : null;
+            var hasCollab = item < _collaborative.Count && _collaborative[item] is { } c && Vectors.Normalize(c, collab);
+            if (content is null && !hasCollab) continue;
+            if (content is null) collab.CopyTo(row);
+            else if (!hasCollab) content.CopyTo(row);
+            else
+            {
+                Vectors.AddScaled(row, collab, share);
+                Vectors.AddScaled(row, content, 1 - share);
+                Vectors.Normalize(row, row);
+            }
+        }
+        var tops = new SegmentItems[_k];
+        var popularityMass = _popularity.Values.Sum();
+        var segmentMasses = _segmentItems.Select(items => items.Values.Sum()).ToArray();
+        var prior = _options.SegmentPrior * segmentMasses.Sum() / _k;
+        var globalTop = SegmentItems.Top(_popularity, _options.SegmentTopItems);
+        for (var k = 0; k < _k; k++)
+        {
+            // Shrink toward popularity: (s_k(i) + τ·pop(i)/Σpop), over the segment's items and the global top.
+            var scores = new Dictionary<int, double>(_segmentItems[k]);
+            if (prior > 0 && popularityMass > 0)
+            {
+                foreach (var item in _segmentItems[k].Keys) scores[item] += prior * _popularity.GetValueOrDefault(item) / popularityMass;
+                foreach (var (item, _) in globalTop.Ranked)
+                    if (!_segmentItems[k].ContainsKey(item)) scores[item] = prior * _popularity[item] / popularityMass;
+            }
+            tops[k] = SegmentItems.Top(scores, _options.SegmentTopItems);
+        }
+        var popular = SegmentItems.Top(_popularity, Math.Max(1000, _options.SegmentTopItems));
+        return new ModelSnapshot(_options, _version, _epoch == long.MinValue ? long.MinValue : _epoch, _time,
+            (float[])_centroids.Clone(), (double[])_weights.Clone(), tops, popular, vectors, _catalog.Snapshot());
+    }
+}

@@ -1,0 +1,73 @@
+namespace RecoActors.Core;
+
+/// <summary>Everything that shapes the model. One instance is shared by every node, so results agree.</summary>
+public sealed record ModelOptions
+{
+    /// <summary>Embedding and profile dimension.</summary>
+    public int Dimension { get; init; } = 64;
+
+    /// <summary>Number of segments (K).</summary>
+    public int Segments { get; init; } = 8;
+
+    /// <summary>Seed for segment seeding and user signatures; same seed, same model.</summary>
+    public int Seed { get; init; } = 20261122;
+
+    /// <summary>Half-life of a user's profile, in event-time ms.</summary>
+    public long ProfileHalfLifeMs { get; init; } = 120L * 24 * 3600 * 1000;
+
+    /// <summary>Half-life of segment centroids, segment item scores, popularity and collaborative vectors.</summary>
+    public long ModelHalfLifeMs { get; init; } = 365L * 24 * 3600 * 1000;
+
+    /// <summary>How many recently seen items a profile remembers (never recommended again).</summary>
+    public int SeenCapacity { get; init; } = 512;
+
+    /// <summary>Items kept per segment model (top-L).</summary>
+    public int SegmentTopItems { get; init; } = 200;
+
+    /// <summary>Segments a user is softly assigned to when ranking.</summary>
+    public int NearestSegments { get; init; } = 3;
+
+    /// <summary>Sharpness β of soft membership w_k ∝ exp(−β‖p − c_k‖²).</summary>
+    public float MembershipSharpness { get; init; } = 1f;
+
+    /// <summary>Weight λ of the personal term λ·cos(p, e(item)).</summary>
+    public float PersonalWeight { get; init; } = 0.2f;
+
+    /// <summary>Candidates taken from the items nearest the profile.</summary>
+    public int NearestItems { get; init; } = 100;
+
+    /// <summary>A segment lighter than this fraction of the heaviest is re-seeded by splitting the heaviest.</summary>
+    public float DeadSegmentFraction { get; init; } = 0.02f;
+
+    /// <summary>Share of the collaborative part in an item's vectors when it also has a content vector.</summary>
+    public float CollaborativeShare { get; init; } = 0.7f;
+
+    /// <summary>
+    /// Pseudo-mass of global popularity mixed into each segment's item scores, as a fraction of the average
+    /// segment's mass: M_k(i) ∝ s_k(i) + τ·pop(i). Small segments lean on the prior, large ones on their own counts.
+    /// </summary>
+    public float SegmentPrior { get; init; } = 1f;
+
+    /// <summary>Per-event-type weights.</summary>
+    public EventWeights Weights { get; init; } = EventWeights.Default;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range.</summary>
+    public ModelOptions Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Dimension, 2, nameof(Dimension));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Segments, nameof(Segments));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ProfileHalfLifeMs, nameof(ProfileHalfLifeMs));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ModelHalfLifeMs, nameof(ModelHalfLifeMs));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SeenCapacity, nameof(SeenCapacity));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SegmentTopItems, nameof(SegmentTopItems));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(NearestSegments, nameof(NearestSegments));
+        ArgumentOutOfRangeException.ThrowIfNegative(MembershipSharpness, nameof(MembershipSharpness));
+        ArgumentOutOfRangeException.ThrowIfNegative(PersonalWeight, nameof(PersonalWeight));
+        ArgumentOutOfRangeException.ThrowIfNegative(NearestItems, nameof(NearestItems));
+        if (DeadSegmentFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(DeadSegmentFraction), DeadSegmentFraction, "must be in [0, 1)");
+        if (CollaborativeShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(CollaborativeShare), CollaborativeShare, "must be in [0, 1]");
+        ArgumentOutOfRangeException.ThrowIfNegative(SegmentPrior, nameof(SegmentPrior));
+        ArgumentNullException.ThrowIfNull(Weights, nameof(Weights));
+        return this;
+    }
+}

@@ -1,0 +1,108 @@
+namespace RecoActors.Core;
+
+/// <summary>
+/// What one stream (a partition, over one batch) adds to the global model: per-segment sums of profile points,
+/// and forward-decayed item scores per segment, item popularity and collaborative item vectors.
+/// Partials combine by summation, so the merged model does not depend on the order they arrive in.
+/// </summary>
+/// <remarks>
+/// Forward decay: an amount w at time t is stored as w·2^((t − epoch)/halfLife). Every later decay is then a
+/// common factor, so sums from any streams add up without touching old entries.
+/// </remarks>
+public sealed class ModelPartial
+{
+    internal readonly double[] PointSums;
+    internal readonly double[] PointCounts;
+    internal readonly Dictionary<int, double>[] SegmentItems;
+    internal readonly Dictionary<int, double> Popularity = [];
+    internal readonly Dictionary<int, float[]> Collaborative = [];
+
+    /// <summary>Creates an empty partial against a snapshot's epoch.</summary>
+    public ModelPartial(int segments, int dimension, long epoch)
+    {
+        Segments = segments;
+        Dimension = dimension;
+        Epoch = epoch;
+        PointSums = new double[segments * dimension];
+        PointCounts = new double[segments];
+        SegmentItems = new Dictionary<int, double>[segments];
+        for (var k = 0; k < segments; k++) SegmentItems[k] = [];
+    }
+
+    /// <summary>Number of segments.</summary>
+    public int Segments { get; }
+
+    /// <summary>Vector dimension.</summary>
+    public int Dimension { get; }
+
+    /// <summary>
+    /// The forward-decay reference time (epoch ms) amounts are stored against: the snapshot's, or, before the
+    /// model has one, the first event's time rounded down to a whole half-life.
+    /// </summary>
+    public long Epoch { get; private set; }
+
+    /// <summary>Newest event time added, or <see cref="long.MinValue"/>.</summary>
+    public long MaxTimestamp { get; private set; } = long.MinValue;
+
+    /// <summary>Number of events added.</summary>
+    public long Events { get; private set; }
+
+    /// <summary>Whether nothing was added.</summary>
+    public bool IsEmpty => Events == 0;
+
+    /// <summary>Adds a user's unit profile as a point of segment <paramref name="segment"/>.</summary>
+    public void AddPoint(int segment, ReadOnlySpan<float> point)
+    {
+        var sums = PointSums.AsSpan(segment * Dimension, Dimension);
+        for (var i = 0; i < sums.Length; i++) sums[i] += point[i];
+        PointCounts[segment] += 1;
+    }
+
+    /// <summary>Adds an interaction with <paramref name="item"/> by a user of <paramref name="segment"/> (−1: none).</summary>
+    /// <param name="segment">The user's segment, or −1.</param>
+    /// <param name="item">The item's index.</param>
+    /// <param name="weight">The interest shown (≥ 0 counts; 0 adds only to popularity).</param>
+    /// <param name="timestamp">Event time, epoch ms.</param>
+    /// <param name="halfLifeMs">The model's half-life.</param>
+    /// <param name="userSignature">The user's signature, added to the item's collaborative vector.</param>
+    public void AddInteraction(int segment, int item, double weight, long timestamp, long halfLifeMs, ReadOnlySpan<float> userSignature)
+    {
+        if (Epoch == long.MinValue) Epoch = Math.Max(0, timestamp) / halfLifeMs * halfLifeMs;
+        var forward = double.Exp2((double)(timestamp - Epoch) / halfLifeMs);
+        Popularity[item] = Popularity.GetValueOrDefault(item) + forward;
+        if (weight > 0)
+        {
+            if (segment >= 0) SegmentItems[segment][item] = SegmentItems[segment].GetValueOrDefault(item) + weight * forward;
+            if (!Collaborative.TryGetValue(item, out var c)) Collaborative[item] = c = new float[Dimension];
+            Vectors.AddScaled(c, userSignature, (float)(weight * forward));
+        }
+        if (timestamp > MaxTimestamp) MaxTimestamp = timestamp;
+        Events++;
+    }
+
+    /// <summary>Adds another partial into this one (sums); amounts at another epoch are rescaled to this one.</summary>
+    public void MergeFrom(ModelPartial other, long halfLifeMs)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Segments != Segments || other.Dimension != Dimension)
+            throw new ArgumentException("partials of different shapes cannot merge", nameof(other));
+        if (other.IsEmpty) return;
+        if (Epoch == long.MinValue) Epoch = other.Epoch;
+        var scale = double.Exp2((double)(other.Epoch - Epoch) / halfLifeMs);
+        for (var i = 0; i < PointSums.Length; i++) PointSums[i] += other.PointSums[i];
+        for (var k = 0; k < Segments; k++)
+        {
+            PointCounts[k] += other.PointCounts[k];
+            foreach (var (item, s) in other.SegmentItems[k])
+                SegmentItems[k][item] = SegmentItems[k].GetValueOrDefault(item) + s * scale;
+        }
+        foreach (var (item, s) in other.Popularity) Popularity[item] = Popularity.GetValueOrDefault(item) + s * scale;
+        foreach (var (item, v) in other.Collaborative)
+        {
+            if (!Collaborative.TryGetValue(item, out var c)) Collaborative[item] = c = new float[Dimension];
+            Vectors.AddScaled(c, v, (float)scale);
+        }
+        if (other.MaxTimestamp > MaxTimestamp) MaxTimestamp = other.MaxTimestamp;
+        Events += other.Events;
+    }
+}

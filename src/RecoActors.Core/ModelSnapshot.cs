@@ -1,0 +1,120 @@
+namespace RecoActors.Core;
+
+/// <summary>
+/// One immutable version of the global model that every user reads: segment centroids and weights, each
+/// segment's top items, global popularity and the item vectors. Built by <see cref="GlobalModel"/>; safe to
+/// share across threads.
+/// </summary>
+public sealed class ModelSnapshot
+{
+    internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights,
+        SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds)
+    {
+        Options = options;
+        Version = version;
+        Epoch = epoch;
+        Time = time;
+        Centroids = centroids;
+        Weights = weights;
+        Items = segmentItems;
+        Popular = popular;
+        ItemVectors = itemVectors;
+        ItemIds = itemIds;
+    }
+
+    /// <summary>The options the model was built with.</summary>
+    public ModelOptions Options { get; }
+
+    /// <summary>How many batches have been merged into this version.</summary>
+    public long Version { get; }
+
+    /// <summary>The forward-decay reference time of partials built against this snapshot.</summary>
+    public long Epoch { get; }
+
+    /// <summary>Event time of the newest batch merged, or <see cref="long.MinValue"/>.</summary>
+    public long Time { get; }
+
+    /// <summary>Segment centroids, K rows of d floats.</summary>
+    internal float[] Centroids { get; }
+
+    /// <summary>Decayed weight (point mass) of each segment.</summary>
+    public IReadOnlyList<double> Weights { get; }
+
+    /// <summary>Each segment's top items, scores scaled so the best is 1.</summary>
+    internal SegmentItems[] Items { get; }
+
+    /// <summary>The most popular items, decayed, scaled so the best is 1.</summary>
+    internal SegmentItems Popular { get; }
+
+    /// <summary>Unit item key vectors (learned collaborative blended with content), one row of d floats per item index (zeros: none yet).</summary>
+    internal float[] ItemVectors { get; }
+
+    /// <summary>Item ids by index, for the items this snapshot has vectors for.</summary>
+    internal string[] ItemIds { get; }
+
+    /// <summary>Number of segments.</summary>
+    public int SegmentCount => Weights.Count;
+
+    /// <summary>Number of items with a row in <see cref="ItemVectors"/>.</summary>
+    public int ItemCount => ItemIds.Length;
+
+    /// <summary>The id of an item index.</summary>
+    public string ItemId(int item) => ItemIds[item];
+
+    /// <summary>Centroid of segment k.</summary>
+    public ReadOnlySpan<float> Centroid(int k) => Centroids.AsSpan(k * Options.Dimension, Options.Dimension);
+
+    /// <summary>The unit key vector of an item (what profiles are matched against), or an empty span when this snapshot has none for it.</summary>
+    public ReadOnlySpan<float> ItemVector(int item) =>
+        item < ItemCount ? ItemVectors.AsSpan(item * Options.Dimension, Options.Dimension) : [];
+
+    /// <summary>Segment k's top items, best first, with scores in (0, 1].</summary>
+    public IReadOnlyList<(string ItemId, float Score)> TopItems(int k, int count) =>
+        [.. Items[k].Ranked.Take(count).Select(x => (ItemIds.Length > x.Item ? ItemIds[x.Item] : x.Item.ToString(), x.Score))];
+
+    /// <summary>The segment whose centroid is nearest a unit profile.</summary>
+    public int NearestSegment(ReadOnlySpan<float> unitProfile)
+    {
+        var best = 0;
+        var bestDistance = float.PositiveInfinity;
+        for (var k = 0; k < SegmentCount; k++)
+        {
+            var d = Vectors.SquaredDistance(unitProfile, Centroid(k));
+            if (d < bestDistance)
+            {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best;
+    }
+}
+
+/// <summary>A ranked, bounded list of items with scores, and a lookup by item.</summary>
+internal sealed class SegmentItems
+{
+    public static readonly SegmentItems Empty = new([]);
+
+    public SegmentItems((int Item, float Score)[] ranked)
+    {
+        Ranked = ranked;
+        Lookup = new Dictionary<int, float>(ranked.Length);
+        foreach (var (item, score) in ranked) Lookup[item] = score;
+    }
+
+    public (int Item, float Score)[] Ranked { get; }
+
+    public Dictionary<int, float> Lookup { get; }
+
+    /// <summary>The top <paramref name="count"/> of a score table, scaled so the best is 1.</summary>
+    public static SegmentItems Top(IEnumerable<KeyValuePair<int, double>> scores, int count)
+    {
+        var top = new TopK(count);
+        var max = 0.0;
+        foreach (var (item, s) in scores) if (s > max) max = s;
+        if (max <= 0) return Empty;
+        foreach (var (item, s) in scores)
+            if (s > 0) top.Offer(item, (float)(s / max));
+        return new SegmentItems(top.Drain());
+    }
+}

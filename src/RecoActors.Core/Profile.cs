@@ -1,0 +1,44 @@
+namespace RecoActors.Core;
+
+/// <summary>A user's rolling state: an event-time decayed sum of item vectors, recent items and a counter.</summary>
+/// <remarks><c>p ← 2^(−Δt/halfLife)·p + w·e(item)</c>, kept raw; callers normalise when they need a direction.</remarks>
+public sealed class Profile
+{
+    /// <summary>Creates an empty profile.</summary>
+    public Profile(int dimension, int seenCapacity)
+    {
+        Vector = new float[dimension];
+        Seen = new SeenItems(seenCapacity);
+    }
+
+    /// <summary>The decayed sum; its direction is the user's taste.</summary>
+    public float[] Vector { get; }
+
+    /// <summary>Recently seen items, never recommended back.</summary>
+    public SeenItems Seen { get; }
+
+    /// <summary>Event time of the newest event applied (epoch ms), or <see cref="long.MinValue"/> before any.</summary>
+    public long LastTimestamp { get; private set; } = long.MinValue;
+
+    /// <summary>Number of events applied.</summary>
+    public long EventsApplied { get; private set; }
+
+    /// <summary>Whether the profile points anywhere (a user with only neutral events has no direction).</summary>
+    public bool HasDirection => Vectors.Norm(Vector) >= Vectors.Epsilon;
+
+    /// <summary>Applies one event: decay to its time, add the weighted item vector, remember the item.</summary>
+    /// <param name="item">The item's index.</param>
+    /// <param name="itemVector">The item's unit vector, or empty when it has none yet.</param>
+    /// <param name="weight">The event's signed weight.</param>
+    /// <param name="timestamp">Event time, epoch ms.</param>
+    /// <param name="halfLifeMs">The profile's half-life.</param>
+    public void Apply(int item, ReadOnlySpan<float> itemVector, float weight, long timestamp, long halfLifeMs)
+    {
+        if (EventsApplied > 0 && timestamp > LastTimestamp)
+            Vectors.Scale(Vector, (float)Decay.Factor(timestamp - LastTimestamp, halfLifeMs));
+        if (weight != 0f && !itemVector.IsEmpty) Vectors.AddScaled(Vector, itemVector, weight);
+        if (timestamp > LastTimestamp) LastTimestamp = timestamp;
+        Seen.Add(item);
+        EventsApplied++;
+    }
+}

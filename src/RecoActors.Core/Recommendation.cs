@@ -1,0 +1,19 @@
+namespace RecoActors.Core;
+
+/// <summary>A personal ranking and why.</summary>
+/// <param name="Items">Best first.</param>
+/// <param name="ColdStart">True when the user had no usable history and popularity answered.</param>
+/// <param name="Memberships">The user's soft segment memberships (weights sum to 1); empty on cold start.</param>
+public sealed record Recommendation(IReadOnlyList<RankedItem> Items, bool ColdStart, IReadOnlyList<SegmentShare> Memberships);
+
+/// <summary>One recommended item: its score is the sum of its segment contributions and the personal term.</summary>
+/// <param name="ItemId">The item.</param>
+/// <param name="Score">Σ_k w_k·M_k(item) + λ·cos(p, e(item)), or the popularity score on cold start.</param>
+/// <param name="Personal">λ·cos(p, e(item)).</param>
+/// <param name="Segments">w_k·M_k(item) for each chosen segment that knows the item.</param>
+public sealed record RankedItem(string ItemId, float Score, float Personal, IReadOnlyList<SegmentShare> Segments);
+
+/// <summary>A segment and an amount (a membership weight, or a contribution to a score).</summary>
+/// <param name="Segment">Segment number.</param>
+/// <param name="Amount">The amount.</param>
+public sealed record SegmentShare(int Segment, float Amount);

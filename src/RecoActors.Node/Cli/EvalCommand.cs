@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using RecoActors.Core;
+using RecoActors.Evaluation;
+using Spectre.Console;
+
+namespace RecoActors.Node.Cli;
+
+/// <summary><c>reco eval</c>: prequential evaluation of fusion, k1, pop and item-kNN on a ratings log.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var ratings = new Option<FileInfo>("--ratings") { Description = "MovieLens ratings.csv (with header) or u.data (tab-separated).", Required = true };
+        var items = new Option<FileInfo?>("--items") { Description = "Item text: movies.csv or u.item. Default: beside the ratings file, if present." };
+        var tags = new Option<FileInfo?>("--tags") { Description = "MovieLens tags.csv. Default: beside the ratings file, if present." };
+        var embeddings = new Option<FileInfo?>("--embeddings") { Description = "External item vectors (CSV or JSON lines) to use instead of content hashing." };
+        var output = new Option<FileInfo?>("--out") { Description = "Write the JSON report here." };
+        var segments = new Option<int?>("--segments") { Description = "Number of segments K." };
+        var dimension = new Option<int?>("--dimension") { Description = "Vector dimension d." };
+        var batch = new Option<int>("--batch") { Description = "Events per global-model batch.", DefaultValueFactory = _ => 1000 };
+        var command = new Command("eval", "Replay a ratings log prequentially and report HR@10, NDCG@10 and coverage for fusion, k1, pop and itemknn.")
+        {
+            ratings, items, tags, embeddings, output, segments, dimension, batch,
+        };
+        command.SetAction(parse =>
+        {
+            var ratingsFile = parse.GetValue(ratings)!;
+            if (!ratingsFile.Exists) return Fail($"--ratings: {ratingsFile.FullName} does not exist");
+            var options = new ModelOptions();
+            if (parse.GetValue(segments) is { } k) options = options with { Segments = k };
+            if (parse.GetValue(dimension) is { } d) options = options with { Dimension = d };
+            try { options.Validate(); }
+            catch (ArgumentOutOfRangeException ex) { return Fail($"--{ex.ParamName?.ToLowerInvariant()}: {ex.Message}"); }
+
+            var itemsFile = parse.GetValue(items) ?? Beside(ratingsFile, "movies.csv", "u.item");
+            var tagsFile = parse.GetValue(tags) ?? Beside(ratingsFile, "tags.csv");
+            RatingsLog log;
+            using (var reader = new StreamReader(ratingsFile.FullName)) log = RatingsFile.Read(reader);
+            var itemTexts = new List<ItemText>();
+            if (itemsFile is { Exists: true })
+            {
+                // u.item is Latin-1; movies.csv is UTF-8.
+                var encoding = itemsFile.Name == "u.item" ? Encoding.Latin1 : Encoding.UTF8;
+                using var itemReader = new StreamReader(itemsFile.FullName, encoding);
+                using var tagReader = tagsFile is { Exists: true } ? new StreamReader(tagsFile.FullName) : null;
+                itemTexts = ItemTextFile.Read(itemReader, tagReader).Items;
+            }
+            Dictionary<string, float[]>? external = null;
+            if (parse.GetValue(embeddings) is { } embeddingFile)
+            {
+                try
+                {
+                    using var reader = new StreamReader(embeddingFile.FullName);
+                    external = EmbeddingReader.Read(reader, embeddingFile.Name, options.Dimension);
+                }
+                catch (Exception ex) when (ex is FormatException or IOException)
+                {
+                    return Fail($"--embeddings: {ex.Message}");
+                }
+            }
+
+            AnsiConsole.MarkupLineInterpolated($"[bold]{log.Ratings.Count:N0}[/] ratings, {itemTexts.Count:N0} items with text, {log.Malformed} malformed rows skipped");
+            foreach (var example in log.MalformedExamples) AnsiConsole.MarkupLineInterpolated($"  [yellow]skipped[/] {example}");
+
+            EvaluationReport report = null!;
+            AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("replaying", maxValue: log.Ratings.Count);
+                    report = Prequential.Run(ratingsFile.Directory?.Name ?? ratingsFile.Name, log, itemTexts, options, external,
+                        parse.GetValue(batch), new Progress<int>(done => task.Value = done));
+                    task.Value = log.Ratings.Count;
+                });
+
+            var table = new Table().AddColumns("model", "HR@10", "NDCG@10", "coverage", "events/s");
+            foreach (var (name, s) in report.Models)
+                table.AddRow(name, $"{s.HitRate:F4}", $"{s.Ndcg:F4}", $"{s.Coverage:F4}", $"{s.EventsPerSecond:N0}");
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLineInterpolated($"{report.Evaluated:N0} of {report.Events:N0} events evaluated");
+            if (parse.GetValue(output) is { } outFile)
+            {
+                outFile.Directory?.Create();
+                File.WriteAllText(outFile.FullName, JsonSerializer.Serialize(report, ReportJson.Default.EvaluationReport) + "\n");
+                AnsiConsole.MarkupLineInterpolated($"report written to {outFile.FullName}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static FileInfo? Beside(FileInfo file, params string[] names) =>
+        names.Select(n => new FileInfo(Path.Combine(file.DirectoryName ?? ".", n))).FirstOrDefault(f => f.Exists);
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"reco eval: {message}");
+        return 2;
+    }
+}
