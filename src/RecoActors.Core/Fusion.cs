@@ -73,30 +73,44 @@ public static class Fusion
         return result;
     }
 
-    private static (int Item, float Score)[] Rank(float[] unit, (int Segment, float Weight)[] memberships, Profile profile,
-        ModelSnapshot snapshot, int count, IReadOnlySet<int>? exclude)
+    /// <summary>The items a user's ranking is chosen from: the chosen segments' top items and the items nearest the profile, minus seen and excluded items.</summary>
+    internal static HashSet<int> Candidates(Profile profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude)
     {
-        var options = snapshot.Options;
+        var unit = new float[snapshot.Options.Dimension];
+        if (!Vectors.Normalize(profile.Vector, unit))
+            return [.. Popular(profile, snapshot, int.MaxValue, exclude).Select(p => p.Item)];
+        return Candidates(unit, Memberships(unit, snapshot), profile, snapshot, exclude);
+    }
+
+    private static HashSet<int> Candidates(float[] unit, (int Segment, float Weight)[] memberships, Profile profile,
+        ModelSnapshot snapshot, IReadOnlySet<int>? exclude)
+    {
         bool Allowed(int item) => !profile.Seen.Contains(item) && (exclude is null || !exclude.Contains(item));
 
         var candidates = new HashSet<int>();
         foreach (var (k, _) in memberships)
             foreach (var (item, _) in snapshot.Items[k].Ranked)
                 if (Allowed(item)) candidates.Add(item);
-        var near = new TopK(options.NearestItems);
+        var near = new TopK(snapshot.Options.NearestItems);
         var vectors = snapshot.ItemVectors.AsSpan();
-        var d = options.Dimension;
+        var d = snapshot.Options.Dimension;
         for (var item = 0; item < snapshot.ItemCount; item++)
         {
             var cos = Vectors.Dot(unit, vectors.Slice(item * d, d));
             if (cos > 0 && Allowed(item)) near.Offer(item, cos);
         }
         foreach (var (item, _) in near.Drain()) candidates.Add(item);
+        return candidates;
+    }
 
+    private static (int Item, float Score)[] Rank(float[] unit, (int Segment, float Weight)[] memberships, Profile profile,
+        ModelSnapshot snapshot, int count, IReadOnlySet<int>? exclude)
+    {
+        var lambda = snapshot.Options.PersonalWeight;
         var top = new TopK(count);
-        foreach (var item in candidates)
+        foreach (var item in Candidates(unit, memberships, profile, snapshot, exclude))
         {
-            var score = options.PersonalWeight * Vectors.Dot(unit, snapshot.ItemVector(item));
+            var score = lambda * Vectors.Dot(unit, snapshot.ItemVector(item));
             foreach (var (k, w) in memberships)
                 if (snapshot.Items[k].Lookup.TryGetValue(item, out var m)) score += w * m;
             top.Offer(item, score);
@@ -138,7 +152,7 @@ public static class Fusion
 
     private static (int Item, float Score)[] Popular(Profile? profile, ModelSnapshot snapshot, int count, IReadOnlySet<int>? exclude)
     {
-        var result = new List<(int, float)>(count);
+        var result = new List<(int, float)>(Math.Min(count, snapshot.Popular.Ranked.Length));
         foreach (var (item, score) in snapshot.Popular.Ranked)
         {
             if (result.Count == count) break;

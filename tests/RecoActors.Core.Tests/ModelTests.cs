@@ -1,0 +1,116 @@
+namespace RecoActors.Core.Tests;
+
+public class ModelTests
+{
+    private const long Day = 86_400_000;
+
+    [Fact]
+    public void Centroids_follow_streaming_kmeans_with_a_half_life()
+    {
+        var options = new ModelOptions { Dimension = 2, Segments = 2, ModelHalfLifeMs = Day };
+        var model = new GlobalModel(options, new ItemCatalog());
+        var t = Streams.T0;
+
+        var batch = model.NewPartial();
+        for (var i = 0; i < 3; i++) Point(batch, 0, [1, 0], t);
+        var s1 = model.Apply(batch);
+        // Segment 1 got nothing, so it was re-seeded by splitting segment 0: halves of the weight either side of x̄.
+        Assert.Equal(1.5, s1.Weights[0], 12);
+        Assert.Equal(1.5, s1.Weights[1], 12);
+        Assert.Equal(1f, (s1.Centroid(0)[0] + s1.Centroid(1)[0]) / 2, 5);
+        Assert.Equal(0f, (s1.Centroid(0)[1] + s1.Centroid(1)[1]) / 2, 5);
+
+        var c0 = s1.Centroid(0).ToArray();
+        batch = model.NewPartial();
+        for (var i = 0; i < 2; i++) Point(batch, 0, [0, 1], t + Day);
+        var s2 = model.Apply(batch);
+        // One half-life later: n' = n·½ + m, c ← c + (m/n')(x̄ − c).
+        var n = 1.5 * 0.5 + 2;
+        Assert.Equal(n, s2.Weights[0], 12);
+        Assert.Equal(c0[0] + 2 / n * (0 - c0[0]), s2.Centroid(0)[0], 5);
+        Assert.Equal(c0[1] + 2 / n * (1 - c0[1]), s2.Centroid(0)[1], 5);
+        Assert.Equal(0.75, s2.Weights[1], 12);
+    }
+
+    private static void Point(ModelPartial partial, int segment, float[] x, long t)
+    {
+        partial.AddPoint(segment, x);
+        partial.AddInteraction(segment, 0, 1, t, Day, new float[x.Length]);
+    }
+
+    [Fact]
+    public void Users_with_different_tastes_end_in_different_segments_and_get_their_group_s_items()
+    {
+        var r = new Recommender(new ModelOptions { Segments = 3, Dimension = 32 }, batchEvents: 200);
+        foreach (var e in Streams.Grouped(20_000, groups: 3)) r.Apply(e);
+        r.Flush();
+        var unit = new float[32];
+        int SegmentOf(string user) { Vectors.Normalize(r.Profile(user)!.Vector, unit); return r.Snapshot.NearestSegment(unit); }
+        // Users u0, u3, u6 … share group 0; u1, u4 … group 1.
+        Assert.Equal(SegmentOf("u0"), SegmentOf("u3"));
+        Assert.NotEqual(SegmentOf("u0"), SegmentOf("u1"));
+
+        // A newcomer who liked three items of group 0 (u0 has seen every one of them by now).
+        var t = r.Snapshot.Time;
+        foreach (var item in new[] { "i0", "i3", "i6" }) r.Apply(new BehaviourEvent("newcomer", item, EventType.Rating, 5, t += 1000));
+        r.Flush();
+        var rec = r.Recommend("newcomer", 10);
+        Assert.False(rec.ColdStart);
+        var ofGroup = rec.Items.Count(i => int.Parse(i.ItemId[1..]) % 3 == 0);
+        Assert.True(ofGroup >= 7, $"{ofGroup} of 10 from the user's group");
+        Assert.All(rec.Items, i => Assert.Equal(i.Score, i.Personal + i.Segments.Sum(s => s.Amount), 4));
+        Assert.Equal(1f, rec.Memberships.Sum(m => m.Amount), 4);
+    }
+
+    [Fact]
+    public void Diversity_reranking_returns_as_many_distinct_unseen_items()
+    {
+        var r = new Recommender(new ModelOptions { Segments = 3, Dimension = 32 }, batchEvents: 200);
+        foreach (var e in Streams.Grouped(5_000)) r.Apply(e);
+        var plain = r.Recommend("u0", 10);
+        var diverse = r.Recommend("u0", 10, diversity: 0.5f);
+        Assert.Equal(plain.Items.Count, diverse.Items.Count);
+        Assert.Equal(diverse.Items.Count, diverse.Items.Select(i => i.ItemId).Distinct().Count());
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.Recommend("u0", 10, diversity: 1f));
+    }
+
+    [Fact]
+    public void Negative_feedback_has_negative_weight()
+    {
+        var w = EventWeights.Default;
+        Assert.True(w.Of(EventType.Dislike, null) < 0);
+        Assert.True(w.Of(EventType.Skip, null) < 0);
+        Assert.True(w.Of(EventType.Rating, 1f) < 0);
+        Assert.True(w.Of(EventType.Rating, 5f) > w.Of(EventType.Rating, 4f));
+        Assert.True(w.Of(EventType.Purchase, null) > w.Of(EventType.View, null));
+    }
+
+    [Fact]
+    public void Seen_items_are_bounded_and_forget_the_oldest()
+    {
+        var seen = new SeenItems(3);
+        foreach (var i in new[] { 1, 2, 2, 3, 4 }) seen.Add(i);
+        Assert.Equal([2, 3, 4], seen.Items());
+        Assert.False(seen.Contains(1));
+    }
+
+    [Fact]
+    public void Content_vectors_of_items_sharing_genres_are_closer()
+    {
+        var e = new ContentEmbedder(64, 3);
+        var a = e.Embed("Toy Story (1995)", ["Animation", "Children", "Comedy"], ["pixar"]);
+        var b = e.Embed("Toy Story 2 (1999)", ["Animation", "Children", "Comedy"], ["pixar"]);
+        var c = e.Embed("Heat (1995)", ["Action", "Crime", "Thriller"], []);
+        Assert.True(Vectors.Cosine(a, b) > Vectors.Cosine(a, c) + 0.3f);
+        Assert.Equal(1f, Vectors.Norm(a), 4);
+    }
+
+    [Fact]
+    public void Options_out_of_range_name_the_field()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ModelOptions { Segments = 0 }.Validate());
+        Assert.Equal("Segments", ex.ParamName);
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Recommender(new ModelOptions { DeadSegmentFraction = 1 }));
+        Assert.Equal("DeadSegmentFraction", ex.ParamName);
+    }
+}
