@@ -91,13 +91,18 @@ public static class Fusion
         foreach (var (k, _) in memberships)
             foreach (var (item, _) in snapshot.Items[k].Ranked)
                 if (Allowed(item)) candidates.Add(item);
+        // The scan over the whole catalog reads bytes, not floats; candidates are scored exactly afterwards.
         var near = new TopK(snapshot.Options.NearestItems);
-        var vectors = snapshot.ItemVectors.AsSpan();
+        var rows = snapshot.QuantizedItemVectors.AsSpan();
+        var query = Quantized.Query(unit);
         var d = snapshot.Options.Dimension;
+        var bar = Math.Max(0f, near.Bar);
         for (var item = 0; item < snapshot.ItemCount; item++)
         {
-            var cos = Vectors.Dot(unit, vectors.Slice(item * d, d));
-            if (cos > 0 && Allowed(item)) near.Offer(item, cos);
+            var dot = Quantized.Dot(rows.Slice(item * d, d), query);
+            if (dot <= bar || !Allowed(item)) continue;
+            near.Offer(item, dot);
+            bar = Math.Max(0f, near.Bar);
         }
         foreach (var (item, _) in near.Drain()) candidates.Add(item);
         return candidates;

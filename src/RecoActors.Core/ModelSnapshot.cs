@@ -20,7 +20,11 @@ public sealed class ModelSnapshot
         Popular = popular;
         ItemVectors = itemVectors;
         ItemIds = itemIds;
+        QuantizedItemVectors = Quantized.From(itemVectors);
     }
+
+    /// <summary><see cref="ItemVectors"/> as signed bytes, for the nearest-item scan.</summary>
+    internal sbyte[] QuantizedItemVectors { get; }
 
     /// <summary>The options the model was built with.</summary>
     public ModelOptions Options { get; }

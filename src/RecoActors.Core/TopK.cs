@@ -19,6 +19,20 @@ public sealed class TopK
     /// <summary>How many pairs are kept.</summary>
     public int Count => _heap.Count;
 
+    /// <summary>
+    /// The score an offer must beat to be kept (−∞ until full). When items are offered in ascending index order,
+    /// <c>score &gt; Bar</c> is exactly the test <see cref="Offer"/> applies, so a scan can skip work below it.
+    /// </summary>
+    public float Bar
+    {
+        get
+        {
+            if (_heap.Count < _k) return float.NegativeInfinity;
+            _heap.TryPeek(out _, out var worst);
+            return worst.Score;
+        }
+    }
+
     /// <summary>Considers a pair.</summary>
     public void Offer(int item, float score)
     {
