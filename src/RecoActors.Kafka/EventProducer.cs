@@ -35,13 +35,7 @@ public sealed class EventProducer : IDisposable
     public void Produce(BehaviourEvent ev, Action<DeliveryReport<string?, byte[]?>>? onDelivered = null)
     {
         ArgumentNullException.ThrowIfNull(ev);
-        var message = new Message<string?, byte[]?>
-        {
-            Key = ev.UserId,
-            Value = EventCodec.Encode(ev),
-            Timestamp = new Timestamp(ev.Timestamp, TimestampType.CreateTime),
-        };
-        ProduceQueued(message, onDelivered);
+        ProduceQueued(ToMessage(ev), onDelivered);
     }
 
     /// <summary>Queues a record as it is, unchecked: for passing external JSON through and for tests of bad input.</summary>
@@ -52,13 +46,16 @@ public sealed class EventProducer : IDisposable
     public Task<DeliveryResult<string?, byte[]?>> ProduceAsync(BehaviourEvent ev, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ev);
-        return _producer.ProduceAsync(Topic, new Message<string?, byte[]?>
-        {
-            Key = ev.UserId,
-            Value = EventCodec.Encode(ev),
-            Timestamp = new Timestamp(ev.Timestamp, TimestampType.CreateTime),
-        }, cancellationToken);
+        return _producer.ProduceAsync(Topic, ToMessage(ev), cancellationToken);
     }
+
+    /// <summary>Key = user id (the shard), value = JSON, Kafka timestamp = event time.</summary>
+    private static Message<string?, byte[]?> ToMessage(BehaviourEvent ev) => new()
+    {
+        Key = ev.UserId,
+        Value = EventCodec.Encode(ev),
+        Timestamp = new Timestamp(ev.Timestamp, TimestampType.CreateTime),
+    };
 
     /// <summary>Waits until every queued record is acknowledged; throws if some are still queued at the timeout.</summary>
     public void Flush(TimeSpan timeout)
