@@ -1,10 +1,11 @@
 namespace RecoActors.Core;
 
 /// <summary>
-/// Blends the segment models with the user's own profile into a personal ranking:
-/// soft membership w_k ∝ exp(−β‖p − c_k‖²) over the nearest segments; candidates = their top items plus the items
-/// nearest the profile; score = Σ_k w_k·M_k(item) + λ·cos(p, e(item)); seen items never come back; optional
-/// MMR re-ranking for diversity. A user with no direction gets popularity (cold start).
+/// Blends the segment models with the user's own history into a personal ranking:
+/// soft membership w_k ∝ exp(−β‖p − c_k‖²) over the nearest segments; candidates = their top items, the items
+/// nearest the profile, and the items most co-visited with the user's latest positive items;
+/// score = Σ_k w_k·M_k(item) + λ·cos(p, e(item)) + μ·V(item); seen items never come back; optional MMR
+/// re-ranking for diversity. A user with no direction gets popularity (cold start).
 /// </summary>
 public static class Fusion
 {
@@ -20,35 +21,33 @@ public static class Fusion
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (diversity is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(diversity), diversity, "must be in [0, 1)");
 
-        var d = snapshot.Options.Dimension;
-        var unit = new float[d];
-        if (profile is null || !Vectors.Normalize(profile.Vector, unit))
-            return ColdStart(profile, snapshot, count, exclude);
-
-        var memberships = Memberships(unit, snapshot);
-        var ranked = Rank(unit, memberships, profile, snapshot, diversity > 0 ? count * 3 : count, exclude);
+        if (Query.Of(profile, snapshot, exclude) is not { } query)
+        {
+            var popular = Popular(profile, snapshot, count, exclude);
+            return new Recommendation([.. popular.Select(r => new RankedItem(snapshot.ItemId(r.Item), r.Score, 0f, 0f, []))], true, []);
+        }
+        var ranked = query.Rank(diversity > 0 ? count * 3 : count);
         if (diversity > 0) ranked = Diversify(ranked, snapshot, count, diversity);
 
-        var lambda = snapshot.Options.PersonalWeight;
         var items = new RankedItem[ranked.Length];
         for (var r = 0; r < ranked.Length; r++)
         {
             var (item, score) = ranked[r];
-            var shares = new List<SegmentShare>(memberships.Length);
-            foreach (var (k, w) in memberships)
+            var shares = new List<SegmentShare>(query.Memberships.Length);
+            foreach (var (k, w) in query.Memberships)
                 if (snapshot.Items[k].Lookup.TryGetValue(item, out var m)) shares.Add(new SegmentShare(k, w * m));
-            items[r] = new RankedItem(snapshot.ItemId(item), score, lambda * Vectors.Dot(unit, snapshot.ItemVector(item)), shares);
+            items[r] = new RankedItem(snapshot.ItemId(item), score, query.PersonalTerm(item), query.RelatedTerm(item), shares);
         }
-        return new Recommendation(items, false, [.. memberships.Select(m => new SegmentShare(m.Segment, m.Weight))]);
+        return new Recommendation(items, false, [.. query.Memberships.Select(m => new SegmentShare(m.Segment, m.Weight))]);
     }
 
     /// <summary>The ranked item indexes and scores, without explanations: the fast path for evaluation.</summary>
-    public static (int Item, float Score)[] Rank(Profile? profile, ModelSnapshot snapshot, int count, IReadOnlySet<int>? exclude)
-    {
-        var unit = new float[snapshot.Options.Dimension];
-        if (profile is null || !Vectors.Normalize(profile.Vector, unit)) return Popular(profile, snapshot, count, exclude);
-        return Rank(unit, Memberships(unit, snapshot), profile, snapshot, count, exclude);
-    }
+    public static (int Item, float Score)[] Rank(Profile? profile, ModelSnapshot snapshot, int count, IReadOnlySet<int>? exclude) =>
+        Query.Of(profile, snapshot, exclude) is { } query ? query.Rank(count) : Popular(profile, snapshot, count, exclude);
+
+    /// <summary>The items a user's ranking is chosen from (for tests): popularity on cold start.</summary>
+    internal static HashSet<int> Candidates(Profile profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude) =>
+        Query.Of(profile, snapshot, exclude) is { } query ? query.Candidates() : [.. Popular(profile, snapshot, int.MaxValue, exclude).Select(p => p.Item)];
 
     /// <summary>w_k ∝ exp(−β‖p − c_k‖²) over the nearest few segments that hold any weight, summing to 1.</summary>
     internal static (int Segment, float Weight)[] Memberships(ReadOnlySpan<float> unit, ModelSnapshot snapshot)
@@ -73,54 +72,87 @@ public static class Fusion
         return result;
     }
 
-    /// <summary>The items a user's ranking is chosen from: the chosen segments' top items and the items nearest the profile, minus seen and excluded items.</summary>
-    internal static HashSet<int> Candidates(Profile profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude)
+    /// <summary>One user's question to one snapshot: the unit profile, memberships and co-visitation scores.</summary>
+    private sealed class Query
     {
-        var unit = new float[snapshot.Options.Dimension];
-        if (!Vectors.Normalize(profile.Vector, unit))
-            return [.. Popular(profile, snapshot, int.MaxValue, exclude).Select(p => p.Item)];
-        return Candidates(unit, Memberships(unit, snapshot), profile, snapshot, exclude);
-    }
+        private readonly Profile _profile;
+        private readonly ModelSnapshot _snapshot;
+        private readonly IReadOnlySet<int>? _exclude;
+        private readonly float[] _unit;
+        private readonly Dictionary<int, float> _related = [];
+        private readonly float _relatedScale;
 
-    private static HashSet<int> Candidates(float[] unit, (int Segment, float Weight)[] memberships, Profile profile,
-        ModelSnapshot snapshot, IReadOnlySet<int>? exclude)
-    {
-        bool Allowed(int item) => !profile.Seen.Contains(item) && (exclude is null || !exclude.Contains(item));
-
-        var candidates = new HashSet<int>();
-        foreach (var (k, _) in memberships)
-            foreach (var (item, _) in snapshot.Items[k].Ranked)
-                if (Allowed(item)) candidates.Add(item);
-        // The scan over the whole catalog reads bytes, not floats; candidates are scored exactly afterwards.
-        var near = new TopK(snapshot.Options.NearestItems);
-        var rows = snapshot.QuantizedItemVectors.AsSpan();
-        var query = Quantized.Query(unit);
-        var d = snapshot.Options.Dimension;
-        var bar = Math.Max(0f, near.Bar);
-        for (var item = 0; item < snapshot.ItemCount; item++)
+        private Query(Profile profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude, float[] unit)
         {
-            var dot = Quantized.Dot(rows.Slice(item * d, d), query);
-            if (dot <= bar || !Allowed(item)) continue;
-            near.Offer(item, dot);
-            bar = Math.Max(0f, near.Bar);
-        }
-        foreach (var (item, _) in near.Drain()) candidates.Add(item);
-        return candidates;
-    }
+            _profile = profile;
+            _snapshot = snapshot;
+            _exclude = exclude;
+            _unit = unit;
+            Memberships = Fusion.Memberships(unit, snapshot);
 
-    private static (int Item, float Score)[] Rank(float[] unit, (int Segment, float Weight)[] memberships, Profile profile,
-        ModelSnapshot snapshot, int count, IReadOnlySet<int>? exclude)
-    {
-        var lambda = snapshot.Options.PersonalWeight;
-        var top = new TopK(count);
-        foreach (var item in Candidates(unit, memberships, profile, snapshot, exclude))
-        {
-            var score = lambda * Vectors.Dot(unit, snapshot.ItemVector(item));
-            foreach (var (k, w) in memberships)
-                if (snapshot.Items[k].Lookup.TryGetValue(item, out var m)) score += w * m;
-            top.Offer(item, score);
+            // V(c) = Σ over the latest positive items j of cosine(j, c) over co-visitation; scaled so the best is 1.
+            var anchors = Math.Min(snapshot.Options.CoVisitAnchors, profile.RecentPositives.Count);
+            for (var i = 0; i < anchors; i++)
+            {
+                var j = profile.RecentPositives.Newest(i);
+                if (j >= snapshot.Neighbors.Length || snapshot.Neighbors[j] is not { } neighbours) continue;
+                foreach (var (c, s) in neighbours)
+                    if (Allowed(c)) _related[c] = _related.GetValueOrDefault(c) + s;
+            }
+            var max = _related.Count == 0 ? 0f : _related.Values.Max();
+            _relatedScale = max > 0 ? snapshot.Options.CoVisitWeight / max : 0f;
         }
-        return top.Drain();
+
+        public (int Segment, float Weight)[] Memberships { get; }
+
+        public static Query? Of(Profile? profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude)
+        {
+            var unit = new float[snapshot.Options.Dimension];
+            return profile is not null && Vectors.Normalize(profile.Vector, unit) ? new Query(profile, snapshot, exclude, unit) : null;
+        }
+
+        public float PersonalTerm(int item) => _snapshot.Options.PersonalWeight * Vectors.Dot(_unit, _snapshot.ItemVector(item));
+
+        public float RelatedTerm(int item) => _related.GetValueOrDefault(item) * _relatedScale;
+
+        private bool Allowed(int item) => !_profile.Seen.Contains(item) && (_exclude is null || !_exclude.Contains(item));
+
+        public HashSet<int> Candidates()
+        {
+            var candidates = new HashSet<int>(_related.Keys);
+            foreach (var (k, _) in Memberships)
+                foreach (var (item, _) in _snapshot.Items[k].Ranked)
+                    if (Allowed(item)) candidates.Add(item);
+
+            // The scan over the whole catalog reads bytes, not floats; candidates are scored exactly afterwards.
+            var near = new TopK(_snapshot.Options.NearestItems);
+            var rows = _snapshot.QuantizedItemVectors.AsSpan();
+            var query = Quantized.Query(_unit);
+            var d = _snapshot.Options.Dimension;
+            var bar = Math.Max(0f, near.Bar);
+            for (var item = 0; item < _snapshot.ItemCount; item++)
+            {
+                var dot = Quantized.Dot(rows.Slice(item * d, d), query);
+                if (dot <= bar || !Allowed(item)) continue;
+                near.Offer(item, dot);
+                bar = Math.Max(0f, near.Bar);
+            }
+            foreach (var (item, _) in near.Drain()) candidates.Add(item);
+            return candidates;
+        }
+
+        public (int Item, float Score)[] Rank(int count)
+        {
+            var top = new TopK(count);
+            foreach (var item in Candidates())
+            {
+                var score = PersonalTerm(item) + RelatedTerm(item);
+                foreach (var (k, w) in Memberships)
+                    if (_snapshot.Items[k].Lookup.TryGetValue(item, out var m)) score += w * m;
+                top.Offer(item, score);
+            }
+            return top.Drain();
+        }
     }
 
     private static (int Item, float Score)[] Diversify((int Item, float Score)[] ranked, ModelSnapshot snapshot, int count, float mu)
@@ -147,12 +179,6 @@ public static class Fusion
             left.RemoveAt(best);
         }
         return [.. chosen];
-    }
-
-    private static Recommendation ColdStart(Profile? profile, ModelSnapshot snapshot, int count, IReadOnlySet<int>? exclude)
-    {
-        var ranked = Popular(profile, snapshot, count, exclude);
-        return new Recommendation([.. ranked.Select(r => new RankedItem(snapshot.ItemId(r.Item), r.Score, 0f, []))], true, []);
     }
 
     private static (int Item, float Score)[] Popular(Profile? profile, ModelSnapshot snapshot, int count, IReadOnlySet<int>? exclude)

@@ -23,6 +23,9 @@ public sealed class GlobalModel
     private readonly List<float[]?> _collaborative = [];
     private readonly List<float[]?> _content = [];
     private readonly ItemCatalog _catalog;
+    private readonly Dictionary<int, Dictionary<int, double>> _coVisits = [];
+    private readonly Dictionary<int, double> _positives = [];
+    private (int Item, float Score)[][] _neighbors = [];
     private long _epoch = long.MinValue;
     private long _time = long.MinValue;
     private long _version;
@@ -82,6 +85,7 @@ public sealed class GlobalModel
             var c = _collaborative[item] ??= new float[_d];
             Vectors.AddScaled(c, v, (float)scale);
         }
+        FoldCoVisits(merged, scale);
         ReseedDeadSegments();
         _time = Math.Max(_time, merged.MaxTimestamp);
         if ((_time - _epoch) / h > RebaseHalfLives) Rebase(_time);
@@ -102,6 +106,39 @@ public sealed class GlobalModel
             var sums = batch.PointSums.AsSpan(k * _d, _d);
             var step = m / n;
             for (var i = 0; i < _d; i++) c[i] += (float)(step * (sums[i] / m - c[i]));
+        }
+    }
+
+    /// <summary>Adds the batch's co-visitations (both directions) and re-ranks the neighbours of every item they touched.</summary>
+    private void FoldCoVisits(ModelPartial batch, double scale)
+    {
+        foreach (var (item, s) in batch.Positives) _positives[item] = _positives.GetValueOrDefault(item) + s * scale;
+        var touched = new HashSet<int>();
+        foreach (var (a, b, w) in batch.CoVisits)
+        {
+            Add(a, b, w * scale);
+            Add(b, a, w * scale);
+            touched.Add(a);
+            touched.Add(b);
+        }
+        if (touched.Count == 0) return;
+        if (_neighbors.Length < _catalog.Count) Array.Resize(ref _neighbors, _catalog.Count);
+        foreach (var a in touched)
+        {
+            var na = _positives.GetValueOrDefault(a);
+            var top = new TopK(_options.CoVisitNeighbors);
+            foreach (var (b, together) in _coVisits[a])
+            {
+                var nb = _positives.GetValueOrDefault(b);
+                if (na > 0 && nb > 0) top.Offer(b, (float)(together / Math.Sqrt(na * nb)));
+            }
+            _neighbors[a] = top.Drain();
+        }
+
+        void Add(int from, int to, double w)
+        {
+            if (!_coVisits.TryGetValue(from, out var row)) _coVisits[from] = row = [];
+            row[to] = row.GetValueOrDefault(to) + w;
         }
     }
 
@@ -142,6 +179,8 @@ public sealed class GlobalModel
         foreach (var items in _segmentItems) foreach (var key in items.Keys.ToList()) items[key] *= factor;
         foreach (var key in _popularity.Keys.ToList()) _popularity[key] *= factor;
         foreach (var c in _collaborative) if (c is not null) Vectors.Scale(c, (float)factor);
+        foreach (var key in _positives.Keys.ToList()) _positives[key] *= factor;
+        foreach (var row in _coVisits.Values) foreach (var key in row.Keys.ToList()) row[key] *= factor;
     }
 
     private ModelSnapshot Publish()
@@ -184,6 +223,6 @@ public sealed class GlobalModel
         }
         var popular = SegmentItems.Top(_popularity, Math.Max(1000, _options.SegmentTopItems));
         return new ModelSnapshot(_options, _version, _epoch == long.MinValue ? long.MinValue : _epoch, _time,
-            (float[])_centroids.Clone(), (double[])_weights.Clone(), tops, popular, vectors, _catalog.Snapshot());
+            (float[])_centroids.Clone(), (double[])_weights.Clone(), tops, popular, vectors, _catalog.Snapshot(), (((int, float)[][])_neighbors.Clone()));
     }
 }

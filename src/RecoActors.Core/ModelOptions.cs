@@ -7,7 +7,7 @@ public sealed record ModelOptions
     public int Dimension { get; init; } = 64;
 
     /// <summary>Number of segments (K).</summary>
-    public int Segments { get; init; } = 8;
+    public int Segments { get; init; } = 4;
 
     /// <summary>Seed for segment seeding and user signatures; same seed, same model.</summary>
     public int Seed { get; init; } = 20261122;
@@ -24,6 +24,18 @@ public sealed record ModelOptions
     /// <summary>Items kept per segment model (top-L).</summary>
     public int SegmentTopItems { get; init; } = 200;
 
+    /// <summary>How many of a user's latest positive items pair with each new one in co-visitation counts.</summary>
+    public int CoVisitWindow { get; init; } = 10;
+
+    /// <summary>How many of a user's latest positive items anchor the co-visitation term when ranking.</summary>
+    public int CoVisitAnchors { get; init; } = 10;
+
+    /// <summary>Neighbours kept per item in a snapshot (top by cosine over co-visitation).</summary>
+    public int CoVisitNeighbors { get; init; } = 200;
+
+    /// <summary>Weight μ of the co-visitation term μ·V(item) (V scaled so the best candidate has 1).</summary>
+    public float CoVisitWeight { get; init; } = 1f;
+
     /// <summary>Segments a user is softly assigned to when ranking.</summary>
     public int NearestSegments { get; init; } = 3;
 
@@ -31,7 +43,7 @@ public sealed record ModelOptions
     public float MembershipSharpness { get; init; } = 1f;
 
     /// <summary>Weight λ of the personal term λ·cos(p, e(item)).</summary>
-    public float PersonalWeight { get; init; } = 0.2f;
+    public float PersonalWeight { get; init; } = 0.5f;
 
     /// <summary>Candidates taken from the items nearest the profile.</summary>
     public int NearestItems { get; init; } = 100;
@@ -61,6 +73,10 @@ public sealed record ModelOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SeenCapacity, nameof(SeenCapacity));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SegmentTopItems, nameof(SegmentTopItems));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(NearestSegments, nameof(NearestSegments));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CoVisitWindow, nameof(CoVisitWindow));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CoVisitAnchors, nameof(CoVisitAnchors));
+        ArgumentOutOfRangeException.ThrowIfNegative(CoVisitNeighbors, nameof(CoVisitNeighbors));
+        ArgumentOutOfRangeException.ThrowIfNegative(CoVisitWeight, nameof(CoVisitWeight));
         ArgumentOutOfRangeException.ThrowIfNegative(MembershipSharpness, nameof(MembershipSharpness));
         ArgumentOutOfRangeException.ThrowIfNegative(PersonalWeight, nameof(PersonalWeight));
         ArgumentOutOfRangeException.ThrowIfNegative(NearestItems, nameof(NearestItems));

@@ -16,6 +16,8 @@ public sealed class ModelPartial
     internal readonly Dictionary<int, double>[] SegmentItems;
     internal readonly Dictionary<int, double> Popularity = [];
     internal readonly Dictionary<int, float[]> Collaborative = [];
+    internal readonly Dictionary<int, double> Positives = [];
+    internal readonly List<(int Earlier, int Later, double Weight)> CoVisits = [];
 
     /// <summary>Creates an empty partial against a snapshot's epoch.</summary>
     public ModelPartial(int segments, int dimension, long epoch)
@@ -80,6 +82,23 @@ public sealed class ModelPartial
         Events++;
     }
 
+    /// <summary>
+    /// Adds a positive event on <paramref name="item"/> by a user whose latest positive items were
+    /// <paramref name="recent"/>: one co-visitation per pair, and one positive count. Pairs are only appended here;
+    /// they are summed when the batch is folded in.
+    /// </summary>
+    public void AddCoVisits(RecentItems recent, int item, int window, long timestamp, long halfLifeMs)
+    {
+        if (Epoch == long.MinValue) Epoch = Math.Max(0, timestamp) / halfLifeMs * halfLifeMs;
+        var forward = double.Exp2((double)(timestamp - Epoch) / halfLifeMs);
+        Positives[item] = Positives.GetValueOrDefault(item) + forward;
+        for (var i = 0; i < Math.Min(window, recent.Count); i++)
+        {
+            var earlier = recent.Newest(i);
+            if (earlier != item) CoVisits.Add((earlier, item, forward));
+        }
+    }
+
     /// <summary>Adds another partial into this one (sums); amounts at another epoch are rescaled to this one.</summary>
     public void MergeFrom(ModelPartial other, long halfLifeMs)
     {
@@ -102,6 +121,8 @@ public sealed class ModelPartial
             if (!Collaborative.TryGetValue(item, out var c)) Collaborative[item] = c = new float[Dimension];
             Vectors.AddScaled(c, v, (float)scale);
         }
+        foreach (var (item, s) in other.Positives) Positives[item] = Positives.GetValueOrDefault(item) + s * scale;
+        foreach (var (a, b, w) in other.CoVisits) CoVisits.Add((a, b, w * scale));
         if (other.MaxTimestamp > MaxTimestamp) MaxTimestamp = other.MaxTimestamp;
         Events += other.Events;
     }

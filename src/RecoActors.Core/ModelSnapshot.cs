@@ -8,7 +8,7 @@ namespace RecoActors.Core;
 public sealed class ModelSnapshot
 {
     internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights,
-        SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds)
+        SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds, (int Item, float Score)[]?[] neighbors)
     {
         Options = options;
         Version = version;
@@ -20,11 +20,19 @@ public sealed class ModelSnapshot
         Popular = popular;
         ItemVectors = itemVectors;
         ItemIds = itemIds;
+        Neighbors = neighbors;
         QuantizedItemVectors = Quantized.From(itemVectors);
     }
 
     /// <summary><see cref="ItemVectors"/> as signed bytes, for the nearest-item scan.</summary>
     internal sbyte[] QuantizedItemVectors { get; }
+
+    /// <summary>Each item's nearest items by cosine over co-visitation, best first (null: none yet).</summary>
+    internal (int Item, float Score)[]?[] Neighbors { get; }
+
+    /// <summary>The items most often taken close to <paramref name="item"/> by the same users, best first.</summary>
+    public IReadOnlyList<(string ItemId, float Score)> Related(int item) =>
+        item < Neighbors.Length && Neighbors[item] is { } n ? [.. n.Select(x => (ItemIds.Length > x.Item ? ItemIds[x.Item] : x.Item.ToString(), x.Score))] : [];
 
     /// <summary>The options the model was built with.</summary>
     public ModelOptions Options { get; }

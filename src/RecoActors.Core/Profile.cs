@@ -5,11 +5,15 @@ namespace RecoActors.Core;
 public sealed class Profile
 {
     /// <summary>Creates an empty profile.</summary>
-    public Profile(int dimension, int seenCapacity)
+    public Profile(int dimension, int seenCapacity, int recentPositives = 20)
     {
         Vector = new float[dimension];
         Seen = new SeenItems(seenCapacity);
+        RecentPositives = new RecentItems(recentPositives);
     }
+
+    /// <summary>The user's latest positive items: they pair with new ones in co-visitation and anchor its term in ranking.</summary>
+    public RecentItems RecentPositives { get; }
 
     /// <summary>The decayed sum; its direction is the user's taste.</summary>
     public float[] Vector { get; }

@@ -43,6 +43,11 @@ public static class ProfileUpdater
         var signature = scratch.Slice(d, d);
         Signature.Write(userId, options.Seed, signature);
         partial.AddInteraction(segment, item, interest, timestamp, options.ModelHalfLifeMs, signature);
+        if (weight > 0)
+        {
+            partial.AddCoVisits(profile.RecentPositives, item, options.CoVisitWindow, timestamp, options.ModelHalfLifeMs);
+            profile.RecentPositives.Push(item);
+        }
         return segment;
     }
 }

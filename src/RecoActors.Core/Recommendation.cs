@@ -6,12 +6,13 @@ namespace RecoActors.Core;
 /// <param name="Memberships">The user's soft segment memberships (weights sum to 1); empty on cold start.</param>
 public sealed record Recommendation(IReadOnlyList<RankedItem> Items, bool ColdStart, IReadOnlyList<SegmentShare> Memberships);
 
-/// <summary>One recommended item: its score is the sum of its segment contributions and the personal term.</summary>
+/// <summary>One recommended item: its score is the sum of its segment contributions and the two personal terms.</summary>
 /// <param name="ItemId">The item.</param>
-/// <param name="Score">Σ_k w_k·M_k(item) + λ·cos(p, e(item)), or the popularity score on cold start.</param>
-/// <param name="Personal">λ·cos(p, e(item)).</param>
+/// <param name="Score">Σ_k w_k·M_k(item) + λ·cos(p, e(item)) + μ·V(item), or the popularity score on cold start.</param>
+/// <param name="Personal">λ·cos(p, e(item)): closeness to the user's whole profile.</param>
+/// <param name="Related">μ·V(item): how often the item was taken close to the user's latest positive items.</param>
 /// <param name="Segments">w_k·M_k(item) for each chosen segment that knows the item.</param>
-public sealed record RankedItem(string ItemId, float Score, float Personal, IReadOnlyList<SegmentShare> Segments);
+public sealed record RankedItem(string ItemId, float Score, float Personal, float Related, IReadOnlyList<SegmentShare> Segments);
 
 /// <summary>A segment and an amount (a membership weight, or a contribution to a score).</summary>
 /// <param name="Segment">Segment number.</param>

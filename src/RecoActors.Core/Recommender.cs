@@ -14,7 +14,7 @@ public sealed class Recommender
     /// <param name="options">Model options.</param>
     /// <param name="batchEvents">Events per batch: the global model publishes a new snapshot after each batch.</param>
     /// <param name="catalog">An item catalog to share (so other models use the same indexes), or a new one.</param>
-    public Recommender(ModelOptions options, int batchEvents = 1000, ItemCatalog? catalog = null)
+    public Recommender(ModelOptions options, int batchEvents = 200, ItemCatalog? catalog = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchEvents);
@@ -53,7 +53,7 @@ public sealed class Recommender
         ArgumentNullException.ThrowIfNull(ev);
         var item = Catalog.GetOrAdd(ev.ItemId);
         if (!_profiles.TryGetValue(ev.UserId, out var profile))
-            _profiles[ev.UserId] = profile = new Profile(Options.Dimension, Options.SeenCapacity);
+            _profiles[ev.UserId] = profile = new Profile(Options.Dimension, Options.SeenCapacity, Math.Max(Options.CoVisitWindow, Options.CoVisitAnchors));
         ProfileUpdater.Apply(profile, ev.UserId, item, ev.Type, ev.Value, ev.Timestamp, Model.Current, _partial, _scratch);
         if (_partial.Events >= BatchEvents) Flush();
     }

@@ -27,7 +27,7 @@ public static class Prequential
     /// <param name="progress">Told the number of events done, now and then.</param>
     /// <param name="only">Run only these models (by name); null runs all four.</param>
     public static EvaluationReport Run(string dataset, RatingsLog log, IReadOnlyList<ItemText> items, ModelOptions options,
-        IReadOnlyDictionary<string, float[]>? external = null, int batchEvents = 1000, IProgress<int>? progress = null,
+        IReadOnlyDictionary<string, float[]>? external = null, int batchEvents = 200, IProgress<int>? progress = null,
         IReadOnlyCollection<string>? only = null)
     {
         ArgumentNullException.ThrowIfNull(log);

@@ -44,7 +44,7 @@ public class DeterminismTests
 
         public bool Equals(Recommendation? x, Recommendation? y) =>
             x!.ColdStart == y!.ColdStart
-            && x.Items.Select(i => (i.ItemId, i.Score, i.Personal)).SequenceEqual(y.Items.Select(i => (i.ItemId, i.Score, i.Personal)))
+            && x.Items.Select(i => (i.ItemId, i.Score, i.Personal, i.Related)).SequenceEqual(y.Items.Select(i => (i.ItemId, i.Score, i.Personal, i.Related)))
             && x.Memberships.SequenceEqual(y.Memberships);
 
         public int GetHashCode(Recommendation obj) => obj.Items.Count;

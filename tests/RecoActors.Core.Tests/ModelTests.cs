@@ -58,8 +58,31 @@ public class ModelTests
         Assert.False(rec.ColdStart);
         var ofGroup = rec.Items.Count(i => int.Parse(i.ItemId[1..]) % 3 == 0);
         Assert.True(ofGroup >= 7, $"{ofGroup} of 10 from the user's group");
-        Assert.All(rec.Items, i => Assert.Equal(i.Score, i.Personal + i.Segments.Sum(s => s.Amount), 4));
+        Assert.All(rec.Items, i => Assert.Equal(i.Score, i.Personal + i.Related + i.Segments.Sum(s => s.Amount), 4));
         Assert.Equal(1f, rec.Memberships.Sum(m => m.Amount), 4);
+    }
+
+    [Fact]
+    public void Items_taken_together_become_related_and_are_recommended_after_each_other()
+    {
+        var r = new Recommender(new ModelOptions { Segments = 2, Dimension = 16 }, batchEvents: 10);
+        var t = Streams.T0;
+        // Many users take "saw" and "saw-2" one after the other; others take unrelated items.
+        for (var u = 0; u < 30; u++)
+        {
+            r.Apply(new BehaviourEvent($"u{u}", "saw", EventType.Like, null, t += 1000));
+            r.Apply(new BehaviourEvent($"u{u}", "saw-2", EventType.Like, null, t += 1000));
+            r.Apply(new BehaviourEvent($"v{u}", $"other-{u % 7}", EventType.Like, null, t += 1000));
+            r.Apply(new BehaviourEvent($"v{u}", $"other-{(u + 1) % 7}", EventType.Like, null, t += 1000));
+        }
+        r.Apply(new BehaviourEvent("newcomer", "saw", EventType.Like, null, t += 1000));
+        r.Flush();
+
+        r.Catalog.TryGet("saw", out var saw);
+        Assert.Equal("saw-2", r.Snapshot.Related(saw)[0].ItemId);
+        var top = r.Recommend("newcomer", 3).Items[0];
+        Assert.Equal("saw-2", top.ItemId);
+        Assert.True(top.Related > 0);
     }
 
     [Fact]

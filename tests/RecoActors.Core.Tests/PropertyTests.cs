@@ -23,6 +23,7 @@ public class PropertyTests
             var first = new ModelPartial(k, d, Streams.T0);
             var second = new ModelPartial(k, d, Streams.T0);
             var signature = new float[d];
+            var recent = new RecentItems(4);
             for (var i = 0; i < events.Length; i++)
             {
                 var e = events[i];
@@ -33,7 +34,9 @@ public class PropertyTests
                 {
                     if (segment >= 0) p.AddPoint(segment, signature);
                     p.AddInteraction(segment, item, 1 + item % 3, e.Timestamp, HalfLife, signature);
+                    p.AddCoVisits(recent, item, 4, e.Timestamp, HalfLife);
                 }
+                recent.Push(item);
             }
             var merged = new ModelPartial(k, d, Streams.T0);
             merged.MergeFrom(second, HalfLife);
@@ -44,11 +47,20 @@ public class PropertyTests
             for (var i = 0; i < whole.PointSums.Length; i++) Assert.Equal(whole.PointSums[i], merged.PointSums[i], 1e-9);
             Assert.Equal(whole.PointCounts, merged.PointCounts);
             AssertClose(whole.Popularity, merged.Popularity);
+            AssertClose(whole.Positives, merged.Positives);
+            AssertClose(PairSums(whole), PairSums(merged));
             for (var s = 0; s < k; s++) AssertClose(whole.SegmentItems[s], merged.SegmentItems[s]);
             Assert.Equal(whole.Collaborative.Keys.Order(), merged.Collaborative.Keys.Order());
             foreach (var (item, v) in whole.Collaborative)
                 for (var i = 0; i < d; i++) Assert.Equal(v[i], merged.Collaborative[item][i], 1e-4 * Math.Max(1, Math.Abs(v[i])));
         }).Check(Runs);
+    }
+
+    private static Dictionary<int, double> PairSums(ModelPartial p)
+    {
+        var sums = new Dictionary<int, double>();
+        foreach (var (a, b, w) in p.CoVisits) sums[a * 1000 + b] = sums.GetValueOrDefault(a * 1000 + b) + w;
+        return sums;
     }
 
     private static void AssertClose(Dictionary<int, double> expected, Dictionary<int, double> actual)

@@ -64,7 +64,7 @@ internal static class DemoCommand
         }
         AnsiConsole.MarkupLineInterpolated($"produced {ratings.Count:N0} ratings and 3 malformed records");
 
-        var model = new Recommender(new ModelOptions(), batchEvents: 1_000);
+        var model = new Recommender(new ModelOptions());
         var embedder = new ContentEmbedder(model.Options.Dimension, model.Options.Seed);
         foreach (var item in items) model.SetItemVector(item.ItemId, embedder.Embed(item.Title, item.Genres, item.Tags));
         var node = new DemoNode(model);
@@ -93,11 +93,11 @@ internal static class DemoCommand
         {
             var rec = model.Recommend(user, 5);
             var table = new Table().Title($"user {user}: {(rec.ColdStart ? "cold start (popular now)" : string.Join(", ", rec.Memberships.Select(m => $"segment {m.Segment} {m.Amount:P0}")))}")
-                .AddColumns("#", "movie", "score", "segments", "personal");
+                .AddColumns("#", "movie", "score", "segments", "personal", "related");
             var rank = 0;
             foreach (var item in rec.Items)
                 table.AddRow($"{++rank}", Markup.Escape(titles.GetValueOrDefault(item.ItemId, item.ItemId)), $"{item.Score:F3}",
-                    string.Join(" ", item.Segments.Select(s => $"s{s.Segment}:{s.Amount:F3}")), $"{item.Personal:F3}");
+                    string.Join(" ", item.Segments.Select(s => $"s{s.Segment}:{s.Amount:F3}")), $"{item.Personal:F3}", $"{item.Related:F3}");
             AnsiConsole.Write(table);
         }
 

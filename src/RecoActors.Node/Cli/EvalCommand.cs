@@ -19,7 +19,7 @@ internal static class EvalCommand
         var output = new Option<FileInfo?>("--out") { Description = "Write the JSON report here." };
         var segments = new Option<int?>("--segments") { Description = "Number of segments K." };
         var dimension = new Option<int?>("--dimension") { Description = "Vector dimension d." };
-        var batch = new Option<int>("--batch") { Description = "Events per global-model batch.", DefaultValueFactory = _ => 1000 };
+        var batch = new Option<int>("--batch") { Description = "Events per global-model batch.", DefaultValueFactory = _ => 200 };
         var command = new Command("eval", "Replay a ratings log prequentially and report HR@10, NDCG@10 and coverage for fusion, k1, pop and itemknn.")
         {
             ratings, items, tags, embeddings, output, segments, dimension, batch,
