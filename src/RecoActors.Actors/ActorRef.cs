@@ -1,0 +1,47 @@
+namespace RecoActors.Actors;
+
+/// <summary>The only way to reach an actor: tell it a message, or ask and await the answer.</summary>
+public sealed class ActorRef<T>
+{
+    private readonly ActorCell<T> _cell;
+
+    internal ActorRef(ActorCell<T> cell) => _cell = cell;
+
+    /// <summary>The actor's unique name in its system.</summary>
+    public string Path => _cell.Path;
+
+    /// <summary>Completes when the actor has stopped (after its last message and <see cref="Actor{T}.PostStopAsync"/>).</summary>
+    public Task Stopped => _cell.Stopped;
+
+    /// <summary>
+    /// Queues a message if there is room. False when the mailbox is full (back-pressure: slow down or pause the
+    /// source) or the actor has stopped (the message then goes to dead letters).
+    /// </summary>
+    public bool TryTell(T message) => _cell.TryEnqueue(message);
+
+    /// <summary>Queues a message, waiting for room; a stopped actor's message goes to dead letters.</summary>
+    public ValueTask TellAsync(T message, CancellationToken cancellationToken = default) => _cell.EnqueueAsync(message, cancellationToken);
+
+    /// <summary>Sends the message <paramref name="build"/> makes around a reply slot and awaits the answer.</summary>
+    /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/>.</exception>
+    public async Task<TReply> Ask<TReply>(Func<Reply<TReply>, T> build, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        var reply = new Reply<TReply>();
+        await TellAsync(build(reply), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await reply.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Path} did not answer within {timeout.TotalMilliseconds:0} ms");
+        }
+    }
+
+    /// <summary>Stops the actor gracefully: messages already queued are handled, later ones go to dead letters.</summary>
+    public void Stop() => _cell.Stop();
+
+    /// <inheritdoc />
+    public override string ToString() => $"ActorRef({Path})";
+}
