@@ -12,6 +12,26 @@ public sealed class Profile
         RecentPositives = new RecentItems(recentPositives);
     }
 
+    /// <summary>Rebuilds a profile from saved state (see the store's snapshot codec); it behaves exactly as the one saved.</summary>
+    /// <param name="vector">The profile vector.</param>
+    /// <param name="seenCapacity">Capacity of the seen set.</param>
+    /// <param name="seen">Seen items, oldest first.</param>
+    /// <param name="recentCapacity">Capacity of the recent positives.</param>
+    /// <param name="recent">Recent positive items, oldest first.</param>
+    /// <param name="lastTimestamp">Event time of the newest event applied.</param>
+    /// <param name="eventsApplied">Number of events applied.</param>
+    public static Profile Restore(ReadOnlySpan<float> vector, int seenCapacity, IEnumerable<int> seen, int recentCapacity,
+        IEnumerable<int> recent, long lastTimestamp, long eventsApplied)
+    {
+        var profile = new Profile(vector.Length, seenCapacity, recentCapacity);
+        vector.CopyTo(profile.Vector);
+        foreach (var item in seen) profile.Seen.Add(item);
+        foreach (var item in recent) profile.RecentPositives.Push(item);
+        profile.LastTimestamp = lastTimestamp;
+        profile.EventsApplied = eventsApplied;
+        return profile;
+    }
+
     /// <summary>The user's latest positive items: they pair with new ones in co-visitation and anchor its term in ranking.</summary>
     public RecentItems RecentPositives { get; }
 

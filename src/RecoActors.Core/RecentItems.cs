@@ -19,6 +19,12 @@ public sealed class RecentItems
     /// <summary>The i-th newest item (0 = newest).</summary>
     public int Newest(int i) => _ring[(_next - 1 - i + _ring.Length) % _ring.Length];
 
+    /// <summary>The items, oldest first.</summary>
+    public IEnumerable<int> Oldest()
+    {
+        for (var i = Count - 1; i >= 0; i--) yield return Newest(i);
+    }
+
     /// <summary>Adds an item, forgetting the oldest when full.</summary>
     public void Push(int item)
     {
