@@ -54,7 +54,10 @@ public sealed class GlobalModel
     /// <summary>The latest snapshot.</summary>
     public ModelSnapshot Current { get; private set; }
 
-    /// <summary>Sets an item's content vector (built-in text hashing or supplied from outside); it need not be unit.</summary>
+    /// <summary>
+    /// Sets an item's content vector (built-in text hashing or supplied from outside); it need not be unit.
+    /// Configuration: set content before events flow, since it shapes the query vectors profiles are built from.
+    /// </summary>
     public void SetContent(int item, ReadOnlySpan<float> vector)
     {
         if (vector.Length != _d) throw new ArgumentException($"vector has {vector.Length} dimensions; the model has {_d}", nameof(vector));
@@ -223,6 +226,6 @@ public sealed class GlobalModel
         }
         var popular = SegmentItems.Top(_popularity, Math.Max(1000, _options.SegmentTopItems));
         return new ModelSnapshot(_options, _version, _epoch == long.MinValue ? long.MinValue : _epoch, _time,
-            (float[])_centroids.Clone(), (double[])_weights.Clone(), tops, popular, vectors, _catalog.Snapshot(), (((int, float)[][])_neighbors.Clone()));
+            (float[])_centroids.Clone(), (double[])_weights.Clone(), tops, popular, vectors, _catalog.Snapshot(), (((int, float)[][])_neighbors.Clone()), _content);
     }
 }

@@ -66,8 +66,8 @@ public sealed class ModelPartial
     /// <param name="weight">The interest shown (≥ 0 counts; 0 adds only to popularity).</param>
     /// <param name="timestamp">Event time, epoch ms.</param>
     /// <param name="halfLifeMs">The model's half-life.</param>
-    /// <param name="userSignature">The user's signature, added to the item's collaborative vector.</param>
-    public void AddInteraction(int segment, int item, double weight, long timestamp, long halfLifeMs, ReadOnlySpan<float> userSignature)
+    /// <param name="profile">The user's unit profile before this event (empty: none), added to the item's collaborative key vector.</param>
+    public void AddInteraction(int segment, int item, double weight, long timestamp, long halfLifeMs, ReadOnlySpan<float> profile)
     {
         if (Epoch == long.MinValue) Epoch = Math.Max(0, timestamp) / halfLifeMs * halfLifeMs;
         var forward = double.Exp2((double)(timestamp - Epoch) / halfLifeMs);
@@ -75,8 +75,11 @@ public sealed class ModelPartial
         if (weight > 0)
         {
             if (segment >= 0) SegmentItems[segment][item] = SegmentItems[segment].GetValueOrDefault(item) + weight * forward;
-            if (!Collaborative.TryGetValue(item, out var c)) Collaborative[item] = c = new float[Dimension];
-            Vectors.AddScaled(c, userSignature, (float)(weight * forward));
+            if (!profile.IsEmpty)
+            {
+                if (!Collaborative.TryGetValue(item, out var c)) Collaborative[item] = c = new float[Dimension];
+                Vectors.AddScaled(c, profile, (float)(weight * forward));
+            }
         }
         if (timestamp > MaxTimestamp) MaxTimestamp = timestamp;
         Events++;

@@ -8,7 +8,7 @@ namespace RecoActors.Core;
 public sealed class ModelSnapshot
 {
     internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights,
-        SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds, (int Item, float Score)[]?[] neighbors)
+        SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds, (int Item, float Score)[]?[] neighbors, IReadOnlyList<float[]?> content)
     {
         Options = options;
         Version = version;
@@ -21,6 +21,7 @@ public sealed class ModelSnapshot
         ItemVectors = itemVectors;
         ItemIds = itemIds;
         Neighbors = neighbors;
+        Content = content;
         QuantizedItemVectors = Quantized.From(itemVectors);
     }
 
@@ -33,6 +34,24 @@ public sealed class ModelSnapshot
     /// <summary>The items most often taken close to <paramref name="item"/> by the same users, best first.</summary>
     public IReadOnlyList<(string ItemId, float Score)> Related(int item) =>
         item < Neighbors.Length && Neighbors[item] is { } n ? [.. n.Select(x => (ItemIds.Length > x.Item ? ItemIds[x.Item] : x.Item.ToString(), x.Score))] : [];
+
+    /// <summary>Unit content (or external) vectors by item index, null where none: configuration, fixed before events flow.</summary>
+    internal IReadOnlyList<float[]?> Content { get; }
+
+    /// <summary>
+    /// Writes an item's unit query vector, what an event adds to a profile: the item's signature blended with its
+    /// content vector. It depends only on the item and configuration, never on what was learned, so a profile
+    /// depends only on its own user's events: replayed anywhere, after any failure, it comes out bit for bit the same.
+    /// </summary>
+    public void QueryVector(string itemId, int item, Span<float> destination)
+    {
+        Signature.Write(itemId, Options.Seed, destination);
+        if (item >= Content.Count || Content[item] is not { } content) return;
+        var share = Options.CollaborativeShare;
+        Vectors.Scale(destination, share);
+        Vectors.AddScaled(destination, content, 1 - share);
+        Vectors.Normalize(destination, destination);
+    }
 
     /// <summary>The options the model was built with.</summary>
     public ModelOptions Options { get; }
@@ -76,7 +95,7 @@ public sealed class ModelSnapshot
     /// <summary>Centroid of segment k.</summary>
     public ReadOnlySpan<float> Centroid(int k) => Centroids.AsSpan(k * Options.Dimension, Options.Dimension);
 
-    /// <summary>The unit key vector of an item (what profiles are matched against), or an empty span when this snapshot has none for it.</summary>
+    /// <summary>The unit key vector of an item (what profiles are matched against when ranking), or an empty span when this snapshot has none for it.</summary>
     public ReadOnlySpan<float> ItemVector(int item) =>
         item < ItemCount ? ItemVectors.AsSpan(item * Options.Dimension, Options.Dimension) : [];
 

@@ -52,7 +52,7 @@ public sealed class Profile
 
     /// <summary>Applies one event: decay to its time, add the weighted item vector, remember the item.</summary>
     /// <param name="item">The item's index.</param>
-    /// <param name="itemVector">The item's unit vector, or empty when it has none yet.</param>
+    /// <param name="itemVector">The item's unit query vector.</param>
     /// <param name="weight">The event's signed weight.</param>
     /// <param name="timestamp">Event time, epoch ms.</param>
     /// <param name="halfLifeMs">The profile's half-life.</param>

@@ -6,15 +6,17 @@ namespace RecoActors.Core;
 /// reference and the user actors, so both compute the same bits.
 /// </summary>
 /// <remarks>
-/// Collaborative item vectors are learned by random indexing (DESIGN §1.5c): an item's vector is the decayed sum of
-/// the fixed pseudo-random signatures of the users who showed interest in it, so items taken by the same people
-/// point the same way, and partials of it from any partition add up.
+/// Items have two vectors, as in a two-tower model. The query vector (<see cref="ModelSnapshot.QueryVector"/>) is
+/// fixed: events add it to profiles, so a profile depends only on its user's own events. The key vector
+/// (<see cref="ModelSnapshot.ItemVector"/>) is learned: each time a user takes an item with interest, the user's
+/// unit profile is added to it (a decayed sum that merges by summation), so p·k(item) is large when users whose
+/// histories resemble this user's took the item.
 /// </remarks>
 public static class ProfileUpdater
 {
     /// <summary>Applies an event; returns the segment the user was assigned to, or −1 when the profile has no direction.</summary>
     /// <param name="profile">The user's profile, updated in place.</param>
-    /// <param name="userId">The user's id, for the user's signature.</param>
+    /// <param name="itemId">The item's id, for its signature.</param>
     /// <param name="item">The item's index.</param>
     /// <param name="type">What the user did.</param>
     /// <param name="value">The event's value (a rating), if any.</param>
@@ -22,7 +24,7 @@ public static class ProfileUpdater
     /// <param name="snapshot">The model version to read.</param>
     /// <param name="partial">The stream's partial to add to.</param>
     /// <param name="scratch">Working space of at least 2·d floats.</param>
-    public static int Apply(Profile profile, string userId, int item, EventType type, float? value, long timestamp,
+    public static int Apply(Profile profile, string itemId, int item, EventType type, float? value, long timestamp,
         ModelSnapshot snapshot, ModelPartial partial, Span<float> scratch)
     {
         var options = snapshot.Options;
@@ -31,18 +33,19 @@ public static class ProfileUpdater
         // Every interaction is evidence of interest in the item; a high rating more so, a dislike none.
         var interest = Math.Max(0f, 1f + weight);
 
-        profile.Apply(item, snapshot.ItemVector(item), weight, timestamp, options.ProfileHalfLifeMs);
+        var before = scratch.Slice(d, d);
+        var hasBefore = Vectors.Normalize(profile.Vector, before);
+        var work = scratch[..d];
+        snapshot.QueryVector(itemId, item, work);
+        profile.Apply(item, work, weight, timestamp, options.ProfileHalfLifeMs);
 
-        var unit = scratch[..d];
         var segment = -1;
-        if (Vectors.Normalize(profile.Vector, unit))
+        if (Vectors.Normalize(profile.Vector, work))
         {
-            segment = snapshot.NearestSegment(unit);
-            partial.AddPoint(segment, unit);
+            segment = snapshot.NearestSegment(work);
+            partial.AddPoint(segment, work);
         }
-        var signature = scratch.Slice(d, d);
-        Signature.Write(userId, options.Seed, signature);
-        partial.AddInteraction(segment, item, interest, timestamp, options.ModelHalfLifeMs, signature);
+        partial.AddInteraction(segment, item, interest, timestamp, options.ModelHalfLifeMs, hasBefore ? before : []);
         if (weight > 0)
         {
             partial.AddCoVisits(profile.RecentPositives, item, options.CoVisitWindow, timestamp, options.ModelHalfLifeMs);

@@ -1,9 +1,9 @@
 namespace RecoActors.Core;
 
 /// <summary>
-/// A fixed pseudo-random ±1/√d vector per key (a user id), from the key and the model seed: the "index vector"
-/// of random indexing. Signatures of different keys are nearly orthogonal, so a sum of them remembers which keys
-/// went in, and two sums that share keys point the same way.
+/// A fixed pseudo-random ±1/√d vector per item id and model seed: the "index vector" of random indexing.
+/// Signatures of different items are nearly orthogonal, so a profile (a weighted sum of them) remembers which items
+/// went in, and two profiles that share items point the same way. Every node computes the same signature for an id.
 /// </summary>
 public static class Signature
 {

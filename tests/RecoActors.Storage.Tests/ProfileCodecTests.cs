@@ -41,8 +41,8 @@ public class ProfileCodecTests
         foreach (var e in Events(200, 2).Select(e => e with { UserId = "u1", Timestamp = e.Timestamp + 1_000_000_000_000 }))
         {
             var item = model.Catalog.GetOrAdd(e.ItemId);
-            var sa = ProfileUpdater.Apply(original, "u1", item, e.Type, e.Value, e.Timestamp, model.Snapshot, a, scratch);
-            var sb = ProfileUpdater.Apply(restored, "u1", item, e.Type, e.Value, e.Timestamp, model.Snapshot, b, scratch);
+            var sa = ProfileUpdater.Apply(original, e.ItemId, item, e.Type, e.Value, e.Timestamp, model.Snapshot, a, scratch);
+            var sb = ProfileUpdater.Apply(restored, e.ItemId, item, e.Type, e.Value, e.Timestamp, model.Snapshot, b, scratch);
             Assert.Equal(sa, sb);
         }
         Assert.Equal(Bits(original.Vector), Bits(restored.Vector));
