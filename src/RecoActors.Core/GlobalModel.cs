@@ -125,7 +125,8 @@ public sealed class GlobalModel
             touched.Add(b);
         }
         if (touched.Count == 0) return;
-        if (_neighbors.Length < _catalog.Count) Array.Resize(ref _neighbors, _catalog.Count);
+        var size = Math.Max(_catalog.Count, touched.Max() + 1);
+        if (_neighbors.Length < size) Array.Resize(ref _neighbors, size);
         foreach (var a in touched)
         {
             var na = _positives.GetValueOrDefault(a);
