@@ -83,6 +83,12 @@ public sealed class Shard
     /// <summary>Events per commit.</summary>
     public int CommitEvery { get; }
 
+    /// <summary>
+    /// Whether <see cref="CommitEvery"/> events have been applied since the last commit. Committing is the caller's
+    /// step, so a store outage shows up as a failed commit (retried), never as a failed event.
+    /// </summary>
+    public bool CommitDue => _uncommitted >= CommitEvery;
+
     /// <summary>This partition's contribution to the global model since the last fold.</summary>
     public ModelPartial Partial { get; private set; }
 
@@ -103,13 +109,15 @@ public sealed class Shard
         ProfileUpdater.Apply(user.Profile, ev.ItemId, item, ev.Type, ev.Value, ev.Timestamp, _snapshot(), Partial, _scratch);
         user.LastOffset = offset;
         _dirty.Add(ev.UserId);
-        await AdvanceAsync(offset, cancellationToken).ConfigureAwait(false);
+        Advance(offset);
         return true;
     }
 
     /// <summary>Moves past a record that was not an event (it went to the dead-letter topic).</summary>
-    public ValueTask SkipAsync(long offset, CancellationToken cancellationToken = default) =>
-        offset < NextOffset ? ValueTask.CompletedTask : AdvanceAsync(offset, cancellationToken);
+    public void Skip(long offset)
+    {
+        if (offset >= NextOffset) Advance(offset);
+    }
 
     /// <summary>Writes the changed users and <see cref="NextOffset"/> in one transaction.</summary>
     /// <exception cref="FencedException">Another node owns the partition now; this shard must be dropped.</exception>
@@ -134,10 +142,10 @@ public sealed class Shard
         return taken;
     }
 
-    private async ValueTask AdvanceAsync(long offset, CancellationToken cancellationToken)
+    private void Advance(long offset)
     {
         NextOffset = offset + 1;
-        if (++_uncommitted >= CommitEvery) await CommitAsync(cancellationToken).ConfigureAwait(false);
+        _uncommitted++;
     }
 
     private async ValueTask<Resident> LoadAsync(string userId, CancellationToken cancellationToken)

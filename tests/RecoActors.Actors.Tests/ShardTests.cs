@@ -35,8 +35,11 @@ public sealed class ShardTests : IAsyncLifetime
     private static async Task Feed(Shard shard, IEnumerable<(long Offset, BehaviourEvent? Event)> records)
     {
         foreach (var (offset, ev) in records)
-            if (ev is null) await shard.SkipAsync(offset);
+        {
+            if (ev is null) shard.Skip(offset);
             else await shard.ApplyAsync(ev, offset);
+            if (shard.CommitDue) await shard.CommitAsync();
+        }
     }
 
     [Fact]
