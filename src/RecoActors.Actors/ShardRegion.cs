@@ -29,6 +29,9 @@ public sealed class ShardRegion(string nodeId, string endpoint, IShardStore stor
     /// <summary>The partitions this node holds now.</summary>
     public IReadOnlyCollection<int> Partitions => [.. _shards.Keys];
 
+    /// <summary>Σ over held partitions of the next offset to read: how far this node has consumed.</summary>
+    public long Position => _shards.Values.Sum(s => s.NextOffset);
+
     /// <summary>Events applied by this region (not counting ignored redeliveries).</summary>
     public long Applied { get; private set; }
 

@@ -25,6 +25,7 @@ public sealed class EventConsumer : IDisposable
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
+    private volatile bool _killed;
     private Thread? _thread;
 
     /// <summary>This member's client id.</summary>
@@ -82,6 +83,18 @@ public sealed class EventConsumer : IDisposable
         await Completion.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stops like a crash, for failure tests: the loop ends without revoking (no flush) and without leaving the
+    /// group, so the partitions move only when the session times out.
+    /// </summary>
+    public void Kill()
+    {
+        _killed = true;
+        _stopping = true;
+        _thread?.Join();
+        _consumer.Dispose();
+    }
+
     /// <summary>Commits offsets to Kafka; the store's checkpoint is the truth, this is for lag monitoring.</summary>
     public void Commit(IEnumerable<TopicPartitionOffset> offsets) => _consumer.Commit(offsets);
 
@@ -105,8 +118,8 @@ public sealed class EventConsumer : IDisposable
                 Dispatch(record);
             }
             // Close revokes the assignment (the listener flushes) and leaves the group at once, so the
-            // partitions move without waiting for the session to time out.
-            _consumer.Close();
+            // partitions move without waiting for the session to time out. A killed member does neither.
+            if (!_killed) _consumer.Close();
             _completion.TrySetResult();
         }
         catch (Exception ex)
@@ -176,6 +189,6 @@ public sealed class EventConsumer : IDisposable
     {
         _stopping = true;
         _thread?.Join();
-        _consumer.Dispose();
+        if (!_killed) _consumer.Dispose();
     }
 }

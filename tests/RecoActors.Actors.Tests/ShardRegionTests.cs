@@ -39,9 +39,20 @@ public sealed class ShardRegionTests : IAsyncLifetime
 
     private sealed record Node(EventConsumer Consumer, ShardRegion Region, DeadLetterWriter DeadLetters) : IAsyncDisposable
     {
+        public bool Killed { get; private set; }
+        private bool _disposed;
+
+        public void Kill()
+        {
+            Killed = true;
+            Consumer.Kill();
+        }
+
         public async ValueTask DisposeAsync()
         {
-            await Consumer.StopAsync().WaitAsync(Settle);
+            if (_disposed) return;
+            _disposed = true;
+            if (!Killed) await Consumer.StopAsync().WaitAsync(Settle);
             Consumer.Dispose();
             DeadLetters.Dispose();
         }
@@ -60,11 +71,7 @@ public sealed class ShardRegionTests : IAsyncLifetime
 
     private List<BehaviourEvent> Produce(int count, int seed, long t0, bool withBadRecords)
     {
-        var rng = new Random(seed);
-        var t = t0;
-        var events = Enumerable.Range(0, count)
-            .Select(_ => new BehaviourEvent($"u{rng.Next(80)}", $"i{rng.Next(300)}", EventType.Rating, rng.Next(1, 11) / 2f, t += rng.Next(1, 1_000_000)))
-            .ToList();
+        var events = Generate(count, seed, t0);
         using var producer = EventProducer.Create(_kafka);
         for (var i = 0; i < events.Count; i++)
         {
@@ -73,6 +80,36 @@ public sealed class ShardRegionTests : IAsyncLifetime
         }
         producer.Flush(TimeSpan.FromSeconds(30));
         return events;
+    }
+
+    private static List<BehaviourEvent> Generate(int count, int seed, long t0)
+    {
+        var rng = new Random(seed);
+        var t = t0;
+        var events = Enumerable.Range(0, count)
+            .Select(_ => new BehaviourEvent($"u{rng.Next(80)}", $"i{rng.Next(300)}", EventType.Rating, rng.Next(1, 11) / 2f, t += rng.Next(1, 1_000_000)))
+            .ToList();
+        return events;
+    }
+
+    private async Task AssertMatchesReference(List<BehaviourEvent> all)
+    {
+        var reference = new Recommender(Model);
+        foreach (var ev in all) reference.Apply(ev);
+        var catalog = new ItemCatalog();
+        foreach (var (user, expected) in reference.Profiles)
+        {
+            var saved = ProfileCodec.Decode((await _store.ReadUserAsync(user))!.Snapshot, catalog.GetOrAdd, Model);
+            Assert.Equal(all.Count(e => e.UserId == user), saved.EventsApplied);
+            Assert.Equal(Bits(expected.Vector), Bits(saved.Vector));
+        }
+    }
+
+    private async Task<long> CheckpointSum()
+    {
+        var sum = 0L;
+        for (var p = 0; p < 12; p++) sum += await _store.ReadCheckpointAsync(_kafka.EventsTopic, p) ?? 0;
+        return sum;
     }
 
     private static async Task Until(Func<bool> condition, string what)
@@ -106,18 +143,46 @@ public sealed class ShardRegionTests : IAsyncLifetime
         }
 
         var all = first.Concat(second).ToList();
-        var reference = new Recommender(Model);
-        foreach (var ev in all) reference.Apply(ev);
+        Assert.Equal(all.Count + 3, await CheckpointSum());
+        await AssertMatchesReference(all);
+    }
 
-        var checkpoints = 0L;
-        for (var p = 0; p < 12; p++) checkpoints += await _store.ReadCheckpointAsync(_kafka.EventsTopic, p) ?? 0;
-        Assert.Equal(all.Count + 3, checkpoints);
-        var catalog = new ItemCatalog();
-        foreach (var (user, expected) in reference.Profiles)
-        {
-            var saved = ProfileCodec.Decode((await _store.ReadUserAsync(user))!.Snapshot, catalog.GetOrAdd, Model);
-            Assert.Equal(all.Count(e => e.UserId == user), saved.EventsApplied);
-            Assert.Equal(Bits(expected.Vector), Bits(saved.Vector));
-        }
+    [Fact]
+    public async Task Three_nodes_with_a_join_a_kill_and_a_graceful_leave_mid_stream_lose_nothing_and_apply_nothing_twice()
+    {
+        var all = new List<BehaviourEvent>();
+        var t0 = 1_600_000_000_000L;
+        void ProduceBatch(int seed) { all.AddRange(Produce(600, seed, t0 += 100_000_000_000, withBadRecords: false)); }
+
+        await using var a = Start("node-a");
+        await using var b = Start("node-b");
+        ProduceBatch(1);
+        await Until(() => a.Region.Partitions.Count + b.Region.Partitions.Count == 12 && b.Region.Partitions.Count > 0, "a and b share the partitions");
+
+        // A third node joins while events flow.
+        var c = Start("node-c");
+        ProduceBatch(2);
+        await Until(() => c.Region.Partitions.Count > 0 && a.Region.Partitions.Count + b.Region.Partitions.Count + c.Region.Partitions.Count == 12,
+            "c took partitions over");
+        ProduceBatch(3);
+
+        // b dies: no revoke, no flush, no leave; its partitions move when its session times out.
+        await Until(() => b.Region.Applied > 0, "b applied something");
+        b.Kill();
+        ProduceBatch(4);
+        await Until(() => a.Region.Partitions.Count + c.Region.Partitions.Count == 12, "a and c took b's partitions over");
+
+        // c leaves gracefully while events still flow.
+        ProduceBatch(5);
+        await c.DisposeAsync();
+        ProduceBatch(6);
+        await Until(() => a.Region.Partitions.Count == 12, "a holds everything");
+
+        await Until(() => a.Region.Position == all.Count, "every record consumed");
+        // A graceful stop commits every partition through revocation.
+        await a.DisposeAsync();
+        Assert.Equal(all.Count, await CheckpointSum());
+        Assert.Empty(await _store.OwnersAsync());
+        await AssertMatchesReference(all);
     }
 }
