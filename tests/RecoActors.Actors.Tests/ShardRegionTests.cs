@@ -1,18 +1,18 @@
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using RecoActors.Core;
 using RecoActors.Kafka;
 using RecoActors.Storage;
 
 namespace RecoActors.Actors.Tests;
 
-/// <summary>A node (consumer + region + SQLite) on librdkafka's mock cluster.</summary>
-public sealed class ShardRegionTests : IAsyncLifetime
+/// <summary>Nodes (consumer + region + store) on librdkafka's mock cluster; run against each store.</summary>
+public abstract class ShardRegionContract : IAsyncLifetime
 {
     private static readonly ModelOptions Model = new() { Dimension = 32, Segments = 3 };
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
-    private readonly string _folder = Directory.CreateTempSubdirectory("reco-region-").FullName;
     private MockKafkaCluster _cluster = null!;
     private KafkaOptions _kafka = null!;
     private IShardStore _store = null!;
@@ -26,16 +26,21 @@ public sealed class ShardRegionTests : IAsyncLifetime
         };
         _cluster.CreateTopic(_kafka.EventsTopic, 12);
         _cluster.CreateTopic(_kafka.DeadLetterTopic, 1);
-        _store = await SqliteShardStore.OpenAsync(Path.Combine(_folder, "reco.db"));
+        _store = await OpenStoreAsync();
     }
 
     public async Task DisposeAsync()
     {
         await _store.DisposeAsync();
         _cluster.Dispose();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
+        await DropStoreAsync();
     }
+
+    /// <summary>A new, empty store shared by every node of the test.</summary>
+    protected abstract Task<IShardStore> OpenStoreAsync();
+
+    /// <summary>Removes the store.</summary>
+    protected abstract Task DropStoreAsync();
 
     private sealed record Node(EventConsumer Consumer, ShardRegion Region, DeadLetterWriter DeadLetters) : IAsyncDisposable
     {
@@ -184,5 +189,48 @@ public sealed class ShardRegionTests : IAsyncLifetime
         Assert.Equal(all.Count, await CheckpointSum());
         Assert.Empty(await _store.OwnersAsync());
         await AssertMatchesReference(all);
+    }
+}
+
+public sealed class SqliteShardRegionTests : ShardRegionContract
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("reco-region-").FullName;
+
+    protected override async Task<IShardStore> OpenStoreAsync() => await SqliteShardStore.OpenAsync(Path.Combine(_folder, "reco.db"));
+
+    protected override Task DropStoreAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Against Debian's PostgreSQL, which <c>./reco test</c> starts (RECO_TEST_POSTGRES); a database per test.</summary>
+public sealed class PostgresShardRegionTests : ShardRegionContract
+{
+    private readonly string _database = "reco_region_" + Guid.NewGuid().ToString("N")[..12];
+    private string _admin = "";
+
+    protected override async Task<IShardStore> OpenStoreAsync()
+    {
+        _admin = Environment.GetEnvironmentVariable("RECO_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("RECO_TEST_POSTGRES is not set: run the tests with ./reco test, which starts PostgreSQL");
+        await using (var admin = new NpgsqlConnection(_admin))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database};", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        return await PostgresShardStore.OpenAsync(new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ToString());
+    }
+
+    protected override async Task DropStoreAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(_admin);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);", admin);
+        await drop.ExecuteNonQueryAsync();
     }
 }
