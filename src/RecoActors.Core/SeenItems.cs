@@ -1,10 +1,16 @@
 namespace RecoActors.Core;
 
 /// <summary>The most recent distinct items a user interacted with, bounded, oldest forgotten first.</summary>
+/// <remarks>
+/// Memory matters here, one per resident user: the ring grows on demand up to its capacity, and a hash set is
+/// built only past <see cref="HashFrom"/> items (below that a vectorised scan of the ring is as fast).
+/// </remarks>
 public sealed class SeenItems
 {
-    private readonly int[] _ring;
-    private readonly HashSet<int> _set;
+    private const int HashFrom = 32;
+    private readonly int _capacity;
+    private int[] _ring = new int[4];
+    private HashSet<int>? _set;
     private int _next;
     private int _count;
 
@@ -12,30 +18,41 @@ public sealed class SeenItems
     public SeenItems(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        _ring = new int[Math.Min(capacity, 1 << 20)];
-        _set = [];
+        _capacity = Math.Min(capacity, 1 << 20);
     }
 
     /// <summary>How many items are remembered.</summary>
     public int Count => _count;
 
     /// <summary>Whether the item is remembered.</summary>
-    public bool Contains(int item) => _set.Contains(item);
+    public bool Contains(int item) => _set?.Contains(item) ?? _ring.AsSpan(0, _count).Contains(item);
 
     /// <summary>Remembers an item; a repeat does not move it (the set is of distinct items, in first-seen order).</summary>
     public void Add(int item)
     {
-        if (!_set.Add(item)) return;
-        if (_count == _ring.Length) _set.Remove(_ring[_next]);
-        else _count++;
-        _ring[_next] = item;
-        _next = (_next + 1) % _ring.Length;
+        if (Contains(item)) return;
+        if (_count == _capacity)
+        {
+            // Full: overwrite the oldest.
+            _set?.Remove(_ring[_next]);
+            _ring[_next] = item;
+            _next = (_next + 1) % _capacity;
+        }
+        else
+        {
+            // Not yet full, so the ring is in order from index 0 and _next == _count.
+            if (_count == _ring.Length) Array.Resize(ref _ring, Math.Min(_capacity, _ring.Length * 2));
+            _ring[_count++] = item;
+            _next = _count % _capacity;
+            if (_set is null && _count > HashFrom) _set = [.. _ring.AsSpan(0, _count)];
+        }
+        _set?.Add(item);
     }
 
     /// <summary>The remembered items, oldest first.</summary>
     public IEnumerable<int> Items()
     {
-        var start = _count == _ring.Length ? _next : 0;
-        for (var i = 0; i < _count; i++) yield return _ring[(start + i) % _ring.Length];
+        var start = _count == _capacity ? _next : 0;
+        for (var i = 0; i < _count; i++) yield return _ring[(start + i) % _capacity];
     }
 }

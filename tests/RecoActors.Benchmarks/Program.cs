@@ -1,9 +1,16 @@
 using BenchmarkDotNet.Configs;
+using RecoActors.Benchmarks;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 
 // One short job per benchmark keeps a full run to minutes on a 2-core machine; ratios are against the baseline
 // measured in the same run. After the tables, each benchmark's mean is restated as operations per second per core.
+if (args is ["pipeline"])
+{
+    await PipelineBenchmark.RunAsync();
+    return;
+}
+
 var config = DefaultConfig.Instance
     .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1))
     .WithOptions(ConfigOptions.JoinSummary);

@@ -137,3 +137,24 @@ public class ModelTests
         Assert.Equal("DeadSegmentFraction", ex.ParamName);
     }
 }
+
+public class SeenItemsTests
+{
+    [Fact]
+    public void Growth_and_the_switch_to_a_hash_set_keep_order_membership_and_eviction()
+    {
+        var seen = new SeenItems(50);
+        var model = new List<int>();
+        var rng = new Random(2);
+        for (var i = 0; i < 500; i++)
+        {
+            var item = rng.Next(120);
+            seen.Add(item);
+            if (model.Contains(item)) continue;
+            model.Add(item);
+            if (model.Count > 50) model.RemoveAt(0);
+        }
+        Assert.Equal(model, seen.Items());
+        for (var item = 0; item < 120; item++) Assert.Equal(model.Contains(item), seen.Contains(item));
+    }
+}

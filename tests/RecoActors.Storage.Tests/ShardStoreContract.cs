@@ -9,37 +9,11 @@ public abstract class ShardStoreContract : IAsyncLifetime
     /// <summary>Opens the store under test (again, for the reopen test).</summary>
     protected abstract Task<IShardStore> OpenAsync();
 
-    /// <summary>Marks the store's schema as <paramref name="version"/>, as a newer build would.</summary>
-    protected abstract Task SetSchemaVersionAsync(int version);
-
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
-    private static UserRecord User(string id, long offset, byte fill) => new(id, 3, offset, [1, fill, fill]);
-
-    [Fact]
-    public async Task Users_and_the_checkpoint_are_committed_together_and_survive_a_reopen()
-    {
-        await using (var store = await OpenAsync())
-        {
-            Assert.Null(await store.ReadCheckpointAsync("events", 3));
-            var generation = await store.ClaimAsync(3, "node-a", "http://a:8080");
-            Assert.Equal(1, generation);
-            await store.CommitAsync("events", 3, generation, 42, [User("alice", 40, 7), User("bob", 41, 8)]);
-            await store.CommitAsync("events", 3, generation, 43, [User("alice", 42, 9)]);
-        }
-        await using (var store = await OpenAsync())
-        {
-            Assert.Equal(43, await store.ReadCheckpointAsync("events", 3));
-            var alice = await store.ReadUserAsync("alice");
-            Assert.Equal(42, alice!.LastOffset);
-            Assert.Equal([1, 9, 9], alice.Snapshot);
-            Assert.Equal(41, (await store.ReadUserAsync("bob"))!.LastOffset);
-            Assert.Null(await store.ReadUserAsync("carol"));
-            Assert.Equal([new Owner(3, "node-a", "http://a:8080", 1)], await store.OwnersAsync());
-        }
-    }
+    protected static UserRecord User(string id, long offset, byte fill) => new(id, 3, offset, [1, fill, fill]);
 
     [Fact]
     public async Task A_zombie_owner_is_fenced_and_writes_nothing()
@@ -72,6 +46,37 @@ public abstract class ShardStoreContract : IAsyncLifetime
         Assert.Equal(g + 1, await store.ClaimAsync(5, "node-b", "b"));
     }
 
+}
+
+/// <summary>What a store that outlives the process must also do: keep commits across reopens, refuse a newer schema.</summary>
+public abstract class DurableShardStoreContract : ShardStoreContract
+{
+    /// <summary>Marks the store's schema as <paramref name="version"/>, as a newer build would.</summary>
+    protected abstract Task SetSchemaVersionAsync(int version);
+
+    [Fact]
+    public async Task Users_and_the_checkpoint_are_committed_together_and_survive_a_reopen()
+    {
+        await using (var store = await OpenAsync())
+        {
+            Assert.Null(await store.ReadCheckpointAsync("events", 3));
+            var generation = await store.ClaimAsync(3, "node-a", "http://a:8080");
+            Assert.Equal(1, generation);
+            await store.CommitAsync("events", 3, generation, 42, [User("alice", 40, 7), User("bob", 41, 8)]);
+            await store.CommitAsync("events", 3, generation, 43, [User("alice", 42, 9)]);
+        }
+        await using (var store = await OpenAsync())
+        {
+            Assert.Equal(43, await store.ReadCheckpointAsync("events", 3));
+            var alice = await store.ReadUserAsync("alice");
+            Assert.Equal(42, alice!.LastOffset);
+            Assert.Equal([1, 9, 9], alice.Snapshot);
+            Assert.Equal(41, (await store.ReadUserAsync("bob"))!.LastOffset);
+            Assert.Null(await store.ReadUserAsync("carol"));
+            Assert.Equal([new Owner(3, "node-a", "http://a:8080", 1)], await store.OwnersAsync());
+        }
+    }
+
     [Fact]
     public async Task A_store_with_a_newer_schema_is_refused()
     {
@@ -82,7 +87,27 @@ public abstract class ShardStoreContract : IAsyncLifetime
     }
 }
 
-public sealed class SqliteShardStoreTests : ShardStoreContract
+/// <summary>The in-memory store: the same commits, fencing and ownership, within one process.</summary>
+public sealed class InMemoryShardStoreTests : ShardStoreContract
+{
+    private readonly InMemoryShardStore _store = new();
+
+    protected override Task<IShardStore> OpenAsync() => Task.FromResult<IShardStore>(new Borrowed(_store));
+
+    /// <summary>Shares one store across "opens" and ignores dispose.</summary>
+    private sealed class Borrowed(InMemoryShardStore inner) : IShardStore
+    {
+        public Task<long?> ReadCheckpointAsync(string t, int p, CancellationToken c = default) => inner.ReadCheckpointAsync(t, p, c);
+        public Task<UserRecord?> ReadUserAsync(string u, CancellationToken c = default) => inner.ReadUserAsync(u, c);
+        public Task CommitAsync(string t, int p, long g, long n, IReadOnlyCollection<UserRecord> u, CancellationToken c = default) => inner.CommitAsync(t, p, g, n, u, c);
+        public Task<long> ClaimAsync(int p, string n, string e, CancellationToken c = default) => inner.ClaimAsync(p, n, e, c);
+        public Task ReleaseAsync(int p, long g, CancellationToken c = default) => inner.ReleaseAsync(p, g, c);
+        public Task<IReadOnlyList<Owner>> OwnersAsync(CancellationToken c = default) => inner.OwnersAsync(c);
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+public sealed class SqliteShardStoreTests : DurableShardStoreContract
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("reco-store-").FullName;
     private string File => Path.Combine(_folder, "reco.db");
@@ -110,7 +135,7 @@ public sealed class SqliteShardStoreTests : ShardStoreContract
 /// Against Debian's PostgreSQL, which <c>./reco test</c> starts on 127.0.0.1 and names in RECO_TEST_POSTGRES;
 /// each test gets a database of its own.
 /// </summary>
-public sealed class PostgresShardStoreTests : ShardStoreContract
+public sealed class PostgresShardStoreTests : DurableShardStoreContract
 {
     private readonly string _database = "reco_test_" + Guid.NewGuid().ToString("N")[..12];
     private string _admin = "";
