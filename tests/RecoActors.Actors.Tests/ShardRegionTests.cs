@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
+using RecoActors.Testing;
 using RecoActors.Core;
 using RecoActors.Kafka;
 using RecoActors.Storage;
@@ -206,31 +206,16 @@ public sealed class SqliteShardRegionTests : ShardRegionContract
     }
 }
 
-/// <summary>Against Debian's PostgreSQL, which <c>./reco test</c> starts (RECO_TEST_POSTGRES); a database per test.</summary>
+/// <summary>Against Debian's PostgreSQL (see <see cref="PostgresTestDatabase"/>); a database per test.</summary>
 public sealed class PostgresShardRegionTests : ShardRegionContract
 {
-    private readonly string _database = "reco_region_" + Guid.NewGuid().ToString("N")[..12];
-    private string _admin = "";
+    private PostgresTestDatabase _database = null!;
 
     protected override async Task<IShardStore> OpenStoreAsync()
     {
-        _admin = Environment.GetEnvironmentVariable("RECO_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("RECO_TEST_POSTGRES is not set: run the tests with ./reco test, which starts PostgreSQL");
-        await using (var admin = new NpgsqlConnection(_admin))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database};", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-        return await PostgresShardStore.OpenAsync(new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ToString());
+        _database = await PostgresTestDatabase.CreateAsync("reco_region_");
+        return await PostgresShardStore.OpenAsync(_database.ConnectionString);
     }
 
-    protected override async Task DropStoreAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_admin);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);", admin);
-        await drop.ExecuteNonQueryAsync();
-    }
+    protected override async Task DropStoreAsync() => await _database.DisposeAsync();
 }

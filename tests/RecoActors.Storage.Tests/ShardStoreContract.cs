@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Npgsql;
+using RecoActors.Testing;
 
 namespace RecoActors.Storage.Tests;
 
@@ -131,43 +131,16 @@ public sealed class SqliteShardStoreTests : DurableShardStoreContract
     }
 }
 
-/// <summary>
-/// Against Debian's PostgreSQL, which <c>./reco test</c> starts on 127.0.0.1 and names in RECO_TEST_POSTGRES;
-/// each test gets a database of its own.
-/// </summary>
+/// <summary>Against Debian's PostgreSQL (see <see cref="PostgresTestDatabase"/>); a database per test.</summary>
 public sealed class PostgresShardStoreTests : DurableShardStoreContract
 {
-    private readonly string _database = "reco_test_" + Guid.NewGuid().ToString("N")[..12];
-    private string _admin = "";
-    private string _connection = "";
+    private PostgresTestDatabase _database = null!;
 
-    public override async Task InitializeAsync()
-    {
-        _admin = Environment.GetEnvironmentVariable("RECO_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("RECO_TEST_POSTGRES is not set: run the tests with ./reco test, which starts PostgreSQL");
-        await using var admin = new NpgsqlConnection(_admin);
-        await admin.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {_database};", admin);
-        await create.ExecuteNonQueryAsync();
-        _connection = new NpgsqlConnectionStringBuilder(_admin) { Database = _database }.ToString();
-    }
+    public override async Task InitializeAsync() => _database = await PostgresTestDatabase.CreateAsync("reco_test_");
 
-    public override async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_admin);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);", admin);
-        await drop.ExecuteNonQueryAsync();
-    }
+    public override async Task DisposeAsync() => await _database.DisposeAsync();
 
-    protected override async Task<IShardStore> OpenAsync() => await PostgresShardStore.OpenAsync(_connection);
+    protected override async Task<IShardStore> OpenAsync() => await PostgresShardStore.OpenAsync(_database.ConnectionString);
 
-    protected override async Task SetSchemaVersionAsync(int version)
-    {
-        await using var connection = new NpgsqlConnection(_connection);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"INSERT INTO schema_version (version) VALUES ({version});", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    protected override Task SetSchemaVersionAsync(int version) => _database.ExecuteAsync($"INSERT INTO schema_version (version) VALUES ({version});");
 }
