@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using RecoActors.Core;
 using RecoActors.Storage;
 
@@ -24,6 +25,7 @@ public sealed class Shard
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly float[] _scratch;
     private long _uncommitted;
+    private long _oldestUncommitted;
 
     /// <summary>A user held in memory, with the offset of the last event applied to it.</summary>
     private sealed class Resident(Profile profile, long lastOffset)
@@ -33,8 +35,9 @@ public sealed class Shard
     }
 
     private Shard(string topic, int partition, long generation, long nextOffset, IShardStore store, Func<ModelSnapshot> snapshot,
-        ItemCatalog catalog, int commitEvery)
+        ItemCatalog catalog, int commitEvery, TimeSpan commitInterval)
     {
+        CommitInterval = commitInterval;
         Topic = topic;
         Partition = partition;
         Generation = generation;
@@ -56,16 +59,17 @@ public sealed class Shard
     /// <param name="snapshot">The current global model (read on every event).</param>
     /// <param name="catalog">This node's item indexes.</param>
     /// <param name="commitEvery">Commit after this many events.</param>
+    /// <param name="commitInterval">Commit once the oldest uncommitted change is this old (default 1 s).</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     public static async Task<Shard> OpenAsync(string topic, int partition, long generation, IShardStore store, Func<ModelSnapshot> snapshot,
-        ItemCatalog catalog, int commitEvery = 1_000, CancellationToken cancellationToken = default)
+        ItemCatalog catalog, int commitEvery = 1_000, TimeSpan? commitInterval = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(commitEvery);
         var next = await store.ReadCheckpointAsync(topic, partition, cancellationToken).ConfigureAwait(false) ?? 0;
-        return new Shard(topic, partition, generation, next, store, snapshot, catalog, commitEvery);
+        return new Shard(topic, partition, generation, next, store, snapshot, catalog, commitEvery, commitInterval ?? TimeSpan.FromSeconds(1));
     }
 
     /// <summary>The events topic.</summary>
@@ -83,11 +87,16 @@ public sealed class Shard
     /// <summary>Events per commit.</summary>
     public int CommitEvery { get; }
 
+    /// <summary>Longest an applied event waits for its commit while traffic flows or idles.</summary>
+    public TimeSpan CommitInterval { get; }
+
     /// <summary>
-    /// Whether <see cref="CommitEvery"/> events have been applied since the last commit. Committing is the caller's
-    /// step, so a store outage shows up as a failed commit (retried), never as a failed event.
+    /// Whether a commit is due: <see cref="CommitEvery"/> events since the last one, or the oldest uncommitted change
+    /// older than <see cref="CommitInterval"/>. Committing is the caller's step, so a store outage shows up as a
+    /// failed commit (retried), never as a failed event.
     /// </summary>
-    public bool CommitDue => _uncommitted >= CommitEvery;
+    public bool CommitDue => _uncommitted >= CommitEvery
+        || (_uncommitted > 0 && Stopwatch.GetElapsedTime(_oldestUncommitted) >= CommitInterval);
 
     /// <summary>This partition's contribution to the global model since the last fold.</summary>
     public ModelPartial Partial { get; private set; }
@@ -145,7 +154,7 @@ public sealed class Shard
     private void Advance(long offset)
     {
         NextOffset = offset + 1;
-        _uncommitted++;
+        if (_uncommitted++ == 0) _oldestUncommitted = Stopwatch.GetTimestamp();
     }
 
     private async ValueTask<Resident> LoadAsync(string userId, CancellationToken cancellationToken)

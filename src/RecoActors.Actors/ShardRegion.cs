@@ -87,6 +87,12 @@ public sealed class ShardRegion(string nodeId, string endpoint, IShardStore stor
         After(shard);
     }
 
+    /// <inheritdoc />
+    public void OnIdle()
+    {
+        foreach (var shard in _shards.Values) Commit(shard);
+    }
+
     /// <summary>Commits every shard now (a graceful stop also commits through revocation).</summary>
     public async Task CommitAllAsync()
     {
@@ -96,6 +102,11 @@ public sealed class ShardRegion(string nodeId, string endpoint, IShardStore stor
     private void After(Shard shard)
     {
         if (++_sinceFold >= foldEvery) Fold();
+        Commit(shard);
+    }
+
+    private void Commit(Shard shard)
+    {
         if (!shard.CommitDue || DateTime.UtcNow < _retryAt) return;
         try
         {

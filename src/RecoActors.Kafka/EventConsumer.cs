@@ -114,7 +114,11 @@ public sealed class EventConsumer : IDisposable
                     _logger.LogWarning("Kafka consumer {ClientId} could not read: {Reason}", ClientId, ex.Error.Reason);
                     continue;
                 }
-                if (record is null || record.IsPartitionEOF) continue;
+                if (record is null || record.IsPartitionEOF)
+                {
+                    _listener.OnIdle();
+                    continue;
+                }
                 Dispatch(record);
             }
             // Close revokes the assignment (the listener flushes) and leaves the group at once, so the

@@ -26,4 +26,7 @@ public interface IShardListener
 
     /// <summary>A record was sent to the dead-letter topic; the shard's position still moves past it.</summary>
     void OnDeadLetter(DecodeError reason, TopicPartitionOffset source) { }
+
+    /// <summary>A poll found nothing to read: time-based work (commits) can run while traffic is quiet.</summary>
+    void OnIdle() { }
 }
