@@ -162,7 +162,7 @@ public sealed class Shard
         if (_users.TryGetValue(userId, out var resident)) return resident;
         var record = await _store.ReadUserAsync(userId, cancellationToken).ConfigureAwait(false);
         resident = record is null
-            ? new Resident(new Profile(_options.Dimension, _options.SeenCapacity, Math.Max(_options.CoVisitWindow, _options.CoVisitAnchors)), -1)
+            ? new Resident(Core.Profile.For(_options), -1)
             : new Resident(ProfileCodec.Decode(record.Snapshot, _catalog.GetOrAdd, _options), record.LastOffset);
         _users[userId] = resident;
         return resident;

@@ -54,10 +54,11 @@ public sealed class ShardRegion(string nodeId, string endpoint, IShardStore stor
     /// <inheritdoc />
     public void OnRevoked(IReadOnlyList<TopicPartition> partitions)
     {
+        // One fold, while every shard is still here, takes in all the partials.
+        Fold();
         foreach (var tp in partitions)
         {
             if (!_shards.TryRemove(tp.Partition.Value, out var shard)) continue;
-            Fold();
             shard.CommitAsync().GetAwaiter().GetResult();
             store.ReleaseAsync(shard.Partition, shard.Generation).GetAwaiter().GetResult();
         }

@@ -30,6 +30,9 @@ public sealed record ModelOptions
     /// <summary>How many of a user's latest positive items anchor the co-visitation term when ranking.</summary>
     public int CoVisitAnchors { get; init; } = 10;
 
+    /// <summary>How many latest positive items a profile keeps: enough for both the co-visitation window and its anchors.</summary>
+    public int RecentPositives => Math.Max(CoVisitWindow, CoVisitAnchors);
+
     /// <summary>Neighbours kept per item in a snapshot (top by cosine over co-visitation).</summary>
     public int CoVisitNeighbors { get; init; } = 200;
 

@@ -33,7 +33,7 @@ public sealed class ModelSnapshot
 
     /// <summary>The items most often taken close to <paramref name="item"/> by the same users, best first.</summary>
     public IReadOnlyList<(string ItemId, float Score)> Related(int item) =>
-        item < Neighbors.Length && Neighbors[item] is { } n ? [.. n.Select(x => (ItemIds.Length > x.Item ? ItemIds[x.Item] : x.Item.ToString(), x.Score))] : [];
+        item < Neighbors.Length && Neighbors[item] is { } n ? [.. n.Select(x => (IdOf(x.Item), x.Score))] : [];
 
     /// <summary>Unit content (or external) vectors by item index, null where none: configuration, fixed before events flow.</summary>
     internal IReadOnlyList<float[]?> Content { get; }
@@ -101,7 +101,10 @@ public sealed class ModelSnapshot
 
     /// <summary>Segment k's top items, best first, with scores in (0, 1].</summary>
     public IReadOnlyList<(string ItemId, float Score)> TopItems(int k, int count) =>
-        [.. Items[k].Ranked.Take(count).Select(x => (ItemIds.Length > x.Item ? ItemIds[x.Item] : x.Item.ToString(), x.Score))];
+        [.. Items[k].Ranked.Take(count).Select(x => (IdOf(x.Item), x.Score))];
+
+    /// <summary>An item's id; an item newer than this snapshot (known to the catalog only) shows its index.</summary>
+    private string IdOf(int item) => item < ItemIds.Length ? ItemIds[item] : item.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The segment whose centroid is nearest a unit profile.</summary>
     public int NearestSegment(ReadOnlySpan<float> unitProfile)

@@ -12,6 +12,13 @@ public sealed class Profile
         RecentPositives = new RecentItems(recentPositives);
     }
 
+    /// <summary>An empty profile sized by the model's options.</summary>
+    public static Profile For(ModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Profile(options.Dimension, options.SeenCapacity, options.RecentPositives);
+    }
+
     /// <summary>Rebuilds a profile from saved state (see the store's snapshot codec); it behaves exactly as the one saved.</summary>
     /// <param name="vector">The profile vector.</param>
     /// <param name="seenCapacity">Capacity of the seen set.</param>

@@ -53,7 +53,7 @@ public sealed class Recommender
         ArgumentNullException.ThrowIfNull(ev);
         var item = Catalog.GetOrAdd(ev.ItemId);
         if (!_profiles.TryGetValue(ev.UserId, out var profile))
-            _profiles[ev.UserId] = profile = new Profile(Options.Dimension, Options.SeenCapacity, Math.Max(Options.CoVisitWindow, Options.CoVisitAnchors));
+            _profiles[ev.UserId] = profile = Core.Profile.For(Options);
         ProfileUpdater.Apply(profile, ev.ItemId, item, ev.Type, ev.Value, ev.Timestamp, Model.Current, _partial, _scratch);
         if (_partial.Events >= BatchEvents) Flush();
     }

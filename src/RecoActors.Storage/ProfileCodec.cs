@@ -63,7 +63,7 @@ public static class ProfileCodec
             var seen = ReadIds(snapshot, ref at, itemIndex);
             var recent = ReadIds(snapshot, ref at, itemIndex);
             if (at != snapshot.Length) throw new InvalidDataException($"profile snapshot has {snapshot.Length - at} bytes past its end");
-            return Profile.Restore(vector, options.SeenCapacity, seen, Math.Max(options.CoVisitWindow, options.CoVisitAnchors), recent, lastTimestamp, events);
+            return Profile.Restore(vector, options.SeenCapacity, seen, options.RecentPositives, recent, lastTimestamp, events);
         }
         catch (ArgumentOutOfRangeException ex)
         {

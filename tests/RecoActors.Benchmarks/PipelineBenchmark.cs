@@ -94,7 +94,7 @@ internal static class PipelineBenchmark
         var profiles = new Profile[users];
         for (var u = 0; u < users; u++)
         {
-            profiles[u] = new Profile(options.Dimension, options.SeenCapacity, Math.Max(options.CoVisitWindow, options.CoVisitAnchors));
+            profiles[u] = Profile.For(options);
             for (var e = 0; e < 20; e++)
             {
                 var item = rng.Next(Items);
