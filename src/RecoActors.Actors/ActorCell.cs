@@ -42,6 +42,10 @@ internal sealed class ActorCell<T>
 
     public Task Stopped => _stopped.Task;
 
+    public int Backlog => _mailbox.Reader.Count;
+
+    public int Capacity => _options.MailboxCapacity;
+
     public ActorRef<T> Start()
     {
         var self = new ActorRef<T>(this);

@@ -13,6 +13,12 @@ public sealed class ActorRef<T>
     /// <summary>Completes when the actor has stopped (after its last message and <see cref="Actor{T}.PostStopAsync"/>).</summary>
     public Task Stopped => _cell.Stopped;
 
+    /// <summary>Messages waiting in the mailbox now, out of <see cref="Capacity"/>.</summary>
+    public int Backlog => _cell.Backlog;
+
+    /// <summary>The mailbox's capacity (<see cref="ActorOptions.MailboxCapacity"/>).</summary>
+    public int Capacity => _cell.Capacity;
+
     /// <summary>
     /// Queues a message if there is room. False when the mailbox is full (back-pressure: slow down or pause the
     /// source) or the actor has stopped (the message then goes to dead letters).

@@ -8,32 +8,61 @@ using RecoActors.Storage;
 namespace RecoActors.Actors;
 
 /// <summary>
-/// A node's shards, driven by the consumer loop: an assigned partition is claimed in the store and read from its
-/// stored checkpoint; events and dead letters go to their partition's shard; a revoked partition is committed and
-/// released; a lost one is dropped unflushed (another node may own it; it restarts from the store).
+/// A node's shards: on assignment a partition is claimed in the store and its <see cref="ShardActor"/> starts at
+/// the stored checkpoint; records go to their partition's actor; a revoked partition is flushed and released; a
+/// lost one is dropped unflushed (another node may own it and restarts from the store).
 /// </summary>
 /// <remarks>
-/// The consumer calls in from its one thread, so shards need no locks. A failed commit (store down) keeps the
-/// state dirty and is retried on the next event, backing off, with a rate-limited log; a fenced commit means the
-/// partition has moved, so the shard is dropped.
+/// Back-pressure reaches Kafka: when a shard's mailbox is full (the node is behind, or the store is down and the
+/// shard is retrying) the record is refused and the consumer pauses that partition, resuming from the refused
+/// offset once the mailbox has drained to half. Nothing is buffered without limit and nothing is skipped.
 /// </remarks>
-public sealed class ShardRegion(string nodeId, string endpoint, IShardStore store, GlobalModel model, ItemCatalog catalog,
-    string topic, ILogger logger, int commitEvery = 1_000, int foldEvery = 200) : IShardListener
+public sealed class ShardRegion : IShardListener
 {
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
-    private readonly ConcurrentDictionary<int, Shard> _shards = new();
-    private long _sinceFold;
-    private DateTime _retryAt = DateTime.MinValue;
-    private DateTime _loggedAt = DateTime.MinValue;
+    private static readonly TimeSpan ClaimRetry = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<int, ShardHandle> _shards = new();
+    private readonly ConcurrentDictionary<int, long> _unclaimed = new();
+    private readonly RegionOptions _options;
+    private readonly IShardStore _store;
+    private readonly GlobalModel _model;
+    private readonly ItemCatalog _catalog;
+    private readonly ActorSystem _system;
+    private readonly ResidentBudget _budget;
+    private readonly ShardServices _services;
+    private readonly ILogger _logger;
+
+    /// <summary>A region for one node; its shard actors run in <paramref name="system"/> and fold through <paramref name="segments"/>.</summary>
+    public ShardRegion(RegionOptions options, IShardStore store, GlobalModel model, ItemCatalog catalog, ActorSystem system,
+        ActorRef<SegmentMessage> segments, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _store = store;
+        _model = model;
+        _catalog = catalog;
+        _system = system;
+        _logger = logger;
+        _budget = new ResidentBudget(options.MaxResidentUsers);
+        _services = new ShardServices(options, segments, model, logger, Forget);
+    }
+
+    /// <summary>This node's id.</summary>
+    public string NodeId => _options.NodeId;
 
     /// <summary>The partitions this node holds now.</summary>
     public IReadOnlyCollection<int> Partitions => [.. _shards.Keys];
 
     /// <summary>Σ over held partitions of the next offset to read: how far this node has consumed.</summary>
-    public long Position => _shards.Values.Sum(s => s.NextOffset);
+    public long Position => _shards.Values.Sum(s => s.Shard.NextOffset);
 
-    /// <summary>Events applied by this region (not counting ignored redeliveries).</summary>
-    public long Applied { get; private set; }
+    /// <summary>Events applied by this node's shards (not counting ignored redeliveries).</summary>
+    public long Applied => _services.Applied;
+
+    /// <summary>The users resident on this node and the limit they are kept within.</summary>
+    public ResidentBudget Residents => _budget;
+
+    /// <summary>False while the store is failing (shards are retrying and their partitions pause).</summary>
+    public bool StoreAvailable => _services.StoreAvailable;
 
     /// <inheritdoc />
     public IEnumerable<TopicPartitionOffset> OnAssigned(IReadOnlyList<TopicPartition> partitions)
@@ -41,12 +70,8 @@ public sealed class ShardRegion(string nodeId, string endpoint, IShardStore stor
         var start = new List<TopicPartitionOffset>(partitions.Count);
         foreach (var tp in partitions)
         {
-            var p = tp.Partition.Value;
-            var generation = store.ClaimAsync(p, nodeId, endpoint).GetAwaiter().GetResult();
-            var shard = Shard.OpenAsync(topic, p, generation, store, () => model.Current, catalog, commitEvery).GetAwaiter().GetResult();
-            _shards[p] = shard;
-            start.Add(new TopicPartitionOffset(tp, new Offset(shard.NextOffset)));
-            logger.LogInformation("{Node} owns partition {Partition} (generation {Generation}) from offset {Offset}", nodeId, p, generation, shard.NextOffset);
+            var offset = TryOpen(tp.Partition.Value);
+            start.Add(new TopicPartitionOffset(tp, offset is { } o ? new Offset(o) : Offset.Unset));
         }
         return start;
     }
@@ -54,87 +79,122 @@ public sealed class ShardRegion(string nodeId, string endpoint, IShardStore stor
     /// <inheritdoc />
     public void OnRevoked(IReadOnlyList<TopicPartition> partitions)
     {
-        // One fold, while every shard is still here, takes in all the partials.
-        Fold();
+        var leaving = new List<ShardHandle>();
         foreach (var tp in partitions)
         {
-            if (!_shards.TryRemove(tp.Partition.Value, out var shard)) continue;
-            shard.CommitAsync().GetAwaiter().GetResult();
-            store.ReleaseAsync(shard.Partition, shard.Generation).GetAwaiter().GetResult();
+            _unclaimed.TryRemove(tp.Partition.Value, out _);
+            if (_shards.TryRemove(tp.Partition.Value, out var handle)) leaving.Add(handle);
         }
+        Task.WhenAll(leaving.Select(HandOverAsync)).GetAwaiter().GetResult();
     }
 
     /// <inheritdoc />
     public void OnLost(IReadOnlyList<TopicPartition> partitions)
     {
         foreach (var tp in partitions)
-            if (_shards.TryRemove(tp.Partition.Value, out var shard))
-                logger.LogWarning("{Node} lost partition {Partition}; state since offset of the last commit is dropped", nodeId, shard.Partition);
+        {
+            _unclaimed.TryRemove(tp.Partition.Value, out _);
+            if (!_shards.TryRemove(tp.Partition.Value, out var handle)) continue;
+            _logger.LogWarning("{Node} lost partition {Partition}; changes since its last commit are dropped", NodeId, tp.Partition.Value);
+            Stop(handle);
+        }
     }
 
     /// <inheritdoc />
-    public void OnEvent(BehaviourEvent ev, TopicPartitionOffset source)
-    {
-        var shard = _shards[source.Partition.Value];
-        if (shard.ApplyAsync(ev, source.Offset.Value).AsTask().GetAwaiter().GetResult()) Applied++;
-        After(shard);
-    }
+    public bool OnEvent(BehaviourEvent ev, TopicPartitionOffset source) =>
+        _shards.TryGetValue(source.Partition.Value, out var handle) && handle.Actor.TryTell(new ShardMessage.Apply(ev, source.Offset.Value));
 
     /// <inheritdoc />
-    public void OnDeadLetter(DecodeError reason, TopicPartitionOffset source)
-    {
-        var shard = _shards[source.Partition.Value];
-        shard.Skip(source.Offset.Value);
-        After(shard);
-    }
+    public bool OnDeadLetter(DecodeError reason, TopicPartitionOffset source) =>
+        _shards.TryGetValue(source.Partition.Value, out var handle) && handle.Actor.TryTell(new ShardMessage.Skip(source.Offset.Value));
 
     /// <inheritdoc />
-    public void OnIdle()
+    public long? ResumeFrom(TopicPartition partition, long pausedAt)
     {
-        foreach (var shard in _shards.Values) Commit(shard);
+        var p = partition.Partition.Value;
+        if (_shards.TryGetValue(p, out var handle)) return handle.Actor.Backlog <= handle.Actor.Capacity / 2 ? pausedAt : null;
+        // Claimed while the store was down: the stored checkpoint, not Kafka's position, is where to start.
+        if (!_unclaimed.TryGetValue(p, out var retryAt) || Environment.TickCount64 < retryAt) return null;
+        return TryOpen(p);
     }
 
-    /// <summary>Commits every shard now (a graceful stop also commits through revocation).</summary>
-    public async Task CommitAllAsync()
+    /// <summary>A copy of a user's profile from the shard that owns it here (loaded from the store if passivated).</summary>
+    /// <returns>The profile, or null for a user with no events; throws <see cref="KeyNotFoundException"/> if the partition is not on this node.</returns>
+    public Task<Profile?> ReadProfileAsync(int partition, string userId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        foreach (var shard in _shards.Values) await shard.CommitAsync().ConfigureAwait(false);
+        if (!_shards.TryGetValue(partition, out var handle)) throw new KeyNotFoundException($"partition {partition} is not on node {NodeId}");
+        return handle.Actor.Ask<Profile?>(reply => new ShardMessage.ReadProfile(userId, reply), timeout, cancellationToken);
     }
 
-    private void After(Shard shard)
+    /// <summary>Flushes every shard now and waits (a graceful stop also flushes through revocation).</summary>
+    public async Task FlushAsync()
     {
-        if (++_sinceFold >= foldEvery) Fold();
-        Commit(shard);
+        await Task.WhenAll(_shards.Values.Select(h => h.Actor.Ask<bool>(reply => new ShardMessage.Flush(reply), _options.RevokeTimeout)))
+            .ConfigureAwait(false);
     }
 
-    private void Commit(Shard shard)
+    /// <summary>Claims the partition and starts its actor; null (and a retry later) while the store is unavailable.</summary>
+    private long? TryOpen(int partition)
     {
-        if (!shard.CommitDue || DateTime.UtcNow < _retryAt) return;
         try
         {
-            shard.CommitAsync().GetAwaiter().GetResult();
-        }
-        catch (FencedException ex)
-        {
-            logger.LogWarning("{Node} dropped partition {Partition}: {Reason}", nodeId, shard.Partition, ex.Message);
-            _shards.TryRemove(shard.Partition, out _);
+            var generation = _store.ClaimAsync(partition, NodeId, _options.Endpoint).GetAwaiter().GetResult();
+            var shard = Shard.OpenAsync(_options.Topic, partition, generation, _store, () => _model.Current, _catalog, _options.CommitEvery,
+                _options.CommitInterval, _budget).GetAwaiter().GetResult();
+            var handle = new ShardHandle(shard);
+            handle.Actor = _system.Spawn($"{NodeId}/shard-{partition}/g{generation}", () => new ShardActor(handle, _services),
+                new ActorOptions { MailboxCapacity = _options.MailboxCapacity, MaxAttempts = 3, IdleTimeout = _options.PassivateAfter });
+            _shards[partition] = handle;
+            _unclaimed.TryRemove(partition, out _);
+            _logger.LogInformation("{Node} owns partition {Partition} (generation {Generation}) from offset {Offset}",
+                NodeId, partition, generation, shard.NextOffset);
+            return shard.NextOffset;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _retryAt = DateTime.UtcNow + RetryAfter;
-            if (DateTime.UtcNow - _loggedAt > TimeSpan.FromSeconds(10))
-            {
-                _loggedAt = DateTime.UtcNow;
-                logger.LogError(ex, "{Node} could not commit partition {Partition}; state stays in memory and the commit is retried", nodeId, shard.Partition);
-            }
+            _services.StoreIsDown(ex, partition);
+            _unclaimed[partition] = Environment.TickCount64 + (long)ClaimRetry.TotalMilliseconds;
+            return null;
         }
     }
 
-    /// <summary>Folds every shard's partial into this node's global model (cross-node exchange comes with the partial topic).</summary>
-    private void Fold()
+    /// <summary>Flush, stop, release: the next owner starts exactly where this one stopped.</summary>
+    private async Task HandOverAsync(ShardHandle handle)
     {
-        _sinceFold = 0;
-        var merged = model.NewPartial();
-        foreach (var shard in _shards.Values.OrderBy(s => s.Partition)) merged.MergeFrom(shard.TakePartial(model.Current.Epoch), model.Current.Options.ModelHalfLifeMs);
-        model.Apply(merged);
+        var partition = handle.Shard.Partition;
+        bool flushed;
+        try
+        {
+            flushed = await handle.Actor.Ask<bool>(reply => new ShardMessage.Flush(reply), _options.RevokeTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogError("{Node} could not flush partition {Partition} within {Timeout}; the next owner replays from its last checkpoint",
+                NodeId, partition, _options.RevokeTimeout);
+            flushed = false;
+        }
+        Stop(handle);
+        await handle.Actor.Stopped.ConfigureAwait(false);
+        if (!flushed) return;
+        try
+        {
+            await _store.ReleaseAsync(partition, handle.Shard.Generation).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning("{Node} could not release partition {Partition}: {Error}", NodeId, partition, ex.Message);
+        }
+    }
+
+    private static void Stop(ShardHandle handle)
+    {
+        handle.LetGo();
+        handle.Actor.Stop();
+    }
+
+    private void Forget(ShardHandle handle)
+    {
+        handle.LetGo();
+        ((ICollection<KeyValuePair<int, ShardHandle>>)_shards).Remove(new(handle.Shard.Partition, handle));
     }
 }

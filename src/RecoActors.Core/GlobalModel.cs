@@ -51,8 +51,10 @@ public sealed class GlobalModel
         Current = Publish();
     }
 
-    /// <summary>The latest snapshot.</summary>
-    public ModelSnapshot Current { get; private set; }
+    private volatile ModelSnapshot _current = null!;
+
+    /// <summary>The latest snapshot; safe to read from any thread (one actor folds, everyone reads).</summary>
+    public ModelSnapshot Current { get => _current; private set => _current = value; }
 
     /// <summary>
     /// Sets an item's content vector (built-in text hashing or supplied from outside); it need not be unit.

@@ -39,6 +39,14 @@ public sealed class Profile
         return profile;
     }
 
+    /// <summary>A deep copy (a reader on another thread gets this, never the live profile).</summary>
+    public Profile Clone()
+    {
+        var recent = RecentPositives;
+        return Restore(Vector, Seen.Capacity, Seen.Items(), recent.Capacity,
+            Enumerable.Range(0, recent.Count).Select(i => recent.Newest(recent.Count - 1 - i)), LastTimestamp, EventsApplied);
+    }
+
     /// <summary>The user's latest positive items: they pair with new ones in co-visitation and anchor its term in ranking.</summary>
     public RecentItems RecentPositives { get; }
 

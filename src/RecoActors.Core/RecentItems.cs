@@ -13,6 +13,9 @@ public sealed class RecentItems
         _ring = new int[capacity];
     }
 
+    /// <summary>The most items held.</summary>
+    public int Capacity => _ring.Length;
+
     /// <summary>How many items are held.</summary>
     public int Count { get; private set; }
 

@@ -21,6 +21,9 @@ public sealed class SeenItems
         _capacity = Math.Min(capacity, 1 << 20);
     }
 
+    /// <summary>The most items remembered.</summary>
+    public int Capacity => _capacity;
+
     /// <summary>How many items are remembered.</summary>
     public int Count => _count;
 

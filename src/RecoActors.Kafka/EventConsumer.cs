@@ -27,6 +27,9 @@ public sealed class EventConsumer : IDisposable
     private volatile bool _stopping;
     private volatile bool _killed;
     private Thread? _thread;
+    private readonly Dictionary<TopicPartition, long> _paused = [];
+    private bool _rebalanced;
+    private long _resumeCheckedAt;
 
     /// <summary>This member's client id.</summary>
     public string ClientId { get; }
@@ -114,11 +117,8 @@ public sealed class EventConsumer : IDisposable
                     _logger.LogWarning("Kafka consumer {ClientId} could not read: {Reason}", ClientId, ex.Error.Reason);
                     continue;
                 }
-                if (record is null || record.IsPartitionEOF)
-                {
-                    _listener.OnIdle();
-                    continue;
-                }
+                ResumeReady();
+                if (record is null || record.IsPartitionEOF) continue;
                 Dispatch(record);
             }
             // Close revokes the assignment (the listener flushes) and leaves the group at once, so the
@@ -136,46 +136,93 @@ public sealed class EventConsumer : IDisposable
     private void Dispatch(ConsumeResult<byte[]?, byte[]?> record)
     {
         var source = record.TopicPartitionOffset;
+        // Fetched before the pause took effect: it is read again when the partition resumes.
+        if (_paused.ContainsKey(source.TopicPartition)) return;
         if (!EventCodec.TryDecode(record.Message.Value, _rules, out var ev, out var error))
         {
             DeadLetter(record, error);
             return;
         }
+        bool accepted;
         try
         {
-            _listener.OnEvent(ev, source);
+            accepted = _listener.OnEvent(ev, source);
         }
         catch (Exception ex)
         {
             // A listener should not throw; if it does, the record is parked rather than lost or retried forever.
             _logger.LogError(ex, "Processing {Source} failed; sent to the dead-letter topic", source);
             DeadLetter(record, new DecodeError("processing-failed", $"{ex.GetType().Name}: {ex.Message}"));
+            return;
         }
+        if (!accepted) Pause(source);
     }
 
     private void DeadLetter(ConsumeResult<byte[]?, byte[]?> record, DecodeError reason)
     {
+        if (!_listener.OnDeadLetter(reason, record.TopicPartitionOffset))
+        {
+            Pause(record.TopicPartitionOffset);
+            return;
+        }
         _logger.LogDebug("Dead letter {Source}: {Reason}", record.TopicPartitionOffset, reason);
         _deadLetters.Send(record, reason);
-        _listener.OnDeadLetter(reason, record.TopicPartitionOffset);
+    }
+
+    /// <summary>Stops fetching the partition; it resumes from this record when the listener is ready.</summary>
+    private void Pause(TopicPartitionOffset at)
+    {
+        _consumer.Pause([at.TopicPartition]);
+        _paused[at.TopicPartition] = at.Offset.Value;
+    }
+
+    /// <summary>Resumes the paused partitions the listener is ready for, each from where the listener says.</summary>
+    private void ResumeReady()
+    {
+        if (_rebalanced)
+        {
+            // A partition paused before a rebalance and assigned again must not stay paused.
+            _rebalanced = false;
+            var assignment = _consumer.Assignment;
+            var running = assignment.Where(tp => !_paused.ContainsKey(tp)).ToList();
+            var waiting = assignment.Where(_paused.ContainsKey).ToList();
+            if (running.Count > 0) _consumer.Resume(running);
+            if (waiting.Count > 0) _consumer.Pause(waiting);
+        }
+        if (_paused.Count == 0 || Environment.TickCount64 - _resumeCheckedAt < 5) return;
+        _resumeCheckedAt = Environment.TickCount64;
+        foreach (var (tp, pausedAt) in _paused.ToList())
+        {
+            if (_listener.ResumeFrom(tp, pausedAt) is not { } offset) continue;
+            _paused.Remove(tp);
+            // Resume first: librdkafka resumes from the last position handed out, so the seek must come after it.
+            _consumer.Resume([tp]);
+            _consumer.Seek(new TopicPartitionOffset(tp, new Offset(offset)));
+        }
     }
 
     private IEnumerable<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
         _logger.LogInformation("{ClientId} assigned {Partitions}", ClientId, string.Join(",", partitions.Select(p => p.Partition.Value)));
-        return _listener.OnAssigned(partitions).ToList();
+        _rebalanced = true;
+        var start = _listener.OnAssigned(partitions).ToList();
+        // A partition the listener could not open yet (its store is down) waits, paused, for ResumeFrom.
+        foreach (var tpo in start.Where(s => s.Offset == Offset.Unset)) _paused[tpo.TopicPartition] = Offset.Unset.Value;
+        return start;
     }
 
     private void OnRevoked(List<TopicPartitionOffset> partitions)
     {
         _logger.LogInformation("{ClientId} revoked {Partitions}", ClientId, string.Join(",", partitions.Select(p => p.Partition.Value)));
         _deadLetters.Flush(DeadLetterFlushTimeout);
+        foreach (var p in partitions) _paused.Remove(p.TopicPartition);
         _listener.OnRevoked(partitions.Select(p => p.TopicPartition).ToList());
     }
 
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
         _logger.LogWarning("{ClientId} lost {Partitions}", ClientId, string.Join(",", partitions.Select(p => p.Partition.Value)));
+        foreach (var p in partitions) _paused.Remove(p.TopicPartition);
         _listener.OnLost(partitions.Select(p => p.TopicPartition).ToList());
     }
 

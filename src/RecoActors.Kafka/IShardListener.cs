@@ -21,12 +21,21 @@ public interface IShardListener
     /// <summary>Partitions were taken away (the session expired): another node may own them, so drop unflushed state.</summary>
     void OnLost(IReadOnlyList<TopicPartition> partitions);
 
-    /// <summary>A valid event was read from <paramref name="source"/>.</summary>
-    void OnEvent(BehaviourEvent ev, TopicPartitionOffset source);
+    /// <summary>
+    /// A valid event was read from <paramref name="source"/>. False refuses it for now (the node is behind or its
+    /// store is down): the consumer pauses the partition and later reads it again from this record.
+    /// </summary>
+    bool OnEvent(BehaviourEvent ev, TopicPartitionOffset source);
 
-    /// <summary>A record was sent to the dead-letter topic; the shard's position still moves past it.</summary>
-    void OnDeadLetter(DecodeError reason, TopicPartitionOffset source) { }
+    /// <summary>
+    /// A record that is not a valid event: the shard's position must still move past it. False refuses it like
+    /// <see cref="OnEvent"/>; once accepted, the consumer sends it to the dead-letter topic.
+    /// </summary>
+    bool OnDeadLetter(DecodeError reason, TopicPartitionOffset source) => true;
 
-    /// <summary>A poll found nothing to read: time-based work (commits) can run while traffic is quiet.</summary>
-    void OnIdle() { }
+    /// <summary>
+    /// Asked, while a partition is paused, where to resume it: <paramref name="pausedAt"/> (the refused record), another
+    /// offset (a stored checkpoint), or null to stay paused.
+    /// </summary>
+    long? ResumeFrom(TopicPartition partition, long pausedAt) => pausedAt;
 }

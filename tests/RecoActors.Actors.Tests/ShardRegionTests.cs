@@ -42,8 +42,9 @@ public abstract class ShardRegionContract : IAsyncLifetime
     /// <summary>Removes the store.</summary>
     protected abstract Task DropStoreAsync();
 
-    private sealed record Node(EventConsumer Consumer, ShardRegion Region, DeadLetterWriter DeadLetters) : IAsyncDisposable
+    private sealed record Node(EventConsumer Consumer, NodeActors Actors, DeadLetterWriter DeadLetters) : IAsyncDisposable
     {
+        public ShardRegion Region => Actors.Region;
         public bool Killed { get; private set; }
         private bool _disposed;
 
@@ -60,18 +61,21 @@ public abstract class ShardRegionContract : IAsyncLifetime
             if (!Killed) await Consumer.StopAsync().WaitAsync(Settle);
             Consumer.Dispose();
             DeadLetters.Dispose();
+            await Actors.DisposeAsync();
         }
     }
 
     private Node Start(string id)
     {
-        var catalog = new ItemCatalog();
-        var region = new ShardRegion(id, $"http://{id}", _store, new GlobalModel(Model, catalog), catalog, _kafka.EventsTopic,
-            NullLogger.Instance, commitEvery: 150, foldEvery: 100);
+        var actors = NodeActors.Start(new RegionOptions
+        {
+            NodeId = id, Endpoint = $"http://{id}", Topic = _kafka.EventsTopic, CommitEvery = 150, ContributeEvery = 100,
+            MailboxCapacity = 64,
+        }, Model, _store, TimeSpan.FromMilliseconds(50));
         var deadLetters = DeadLetterWriter.Create(_kafka, NullLogger.Instance, id + "-dlq");
-        var consumer = new EventConsumer(_kafka, id, region, deadLetters, NullLogger.Instance);
+        var consumer = new EventConsumer(_kafka, id, actors.Region, deadLetters, NullLogger.Instance);
         consumer.Start();
-        return new Node(consumer, region, deadLetters);
+        return new Node(consumer, actors, deadLetters);
     }
 
     private List<BehaviourEvent> Produce(int count, int seed, long t0, bool withBadRecords)

@@ -49,6 +49,25 @@ public class ConsumerGroupTests
     }
 
     [Fact]
+    public async Task A_refused_record_pauses_its_partition_and_is_delivered_again_in_order_with_nothing_skipped()
+    {
+        await using var kafka = new KafkaFixture();
+        var sent = Produce(kafka, users: 40, perUser: 25);
+        // Refuse one record in seven the first time it comes, in every partition, including the partition's first.
+        var (_, listener) = kafka.StartMember("node-a", refuse: source => source.Offset.Value % 7 == 0);
+
+        await Eventually.True(() => listener.Events.Count >= sent.Count, Settle, $"{sent.Count} events consumed");
+
+        Assert.True(listener.Refusals >= sent.Count / 7, $"only {listener.Refusals} refusals");
+        Assert.Equal(0, listener.Misordered);
+        var got = listener.Events.ToList();
+        Assert.Equal(sent.Count, got.Count);
+        Assert.Equal(sent.ToHashSet(), got.Select(g => g.Event).ToHashSet());
+        foreach (var partition in got.GroupBy(g => g.Source.Partition.Value))
+            Assert.Equal(Enumerable.Range(0, partition.Count()).Select(i => (long)i), partition.Select(g => g.Source.Offset.Value));
+    }
+
+    [Fact]
     public async Task Two_members_split_the_partitions_and_a_third_joining_rebalances_them()
     {
         await using var kafka = new KafkaFixture();

@@ -34,9 +34,9 @@ internal sealed class KafkaFixture : IAsyncDisposable
         Cluster.CreateTopic(Options.DeadLetterTopic, 1);
     }
 
-    public (EventConsumer Consumer, RecordingListener Listener) StartMember(string clientId)
+    public (EventConsumer Consumer, RecordingListener Listener) StartMember(string clientId, Func<TopicPartitionOffset, bool>? refuse = null)
     {
-        var listener = new RecordingListener(Checkpoints);
+        var listener = new RecordingListener(Checkpoints, refuse);
         var deadLetters = DeadLetterWriter.Create(Options, NullLogger.Instance, clientId + "-dlq");
         _owned.Add(deadLetters);
         var consumer = new EventConsumer(Options, clientId, listener, deadLetters, NullLogger.Instance);

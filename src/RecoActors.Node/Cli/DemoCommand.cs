@@ -127,18 +127,20 @@ internal static class DemoCommand
 
         public void OnLost(IReadOnlyList<TopicPartition> partitions) { }
 
-        public void OnEvent(BehaviourEvent ev, TopicPartitionOffset source)
+        public bool OnEvent(BehaviourEvent ev, TopicPartitionOffset source)
         {
             model.Apply(ev);
             Interlocked.Increment(ref _applied);
             Interlocked.Increment(ref _consumed);
+            return true;
         }
 
-        public void OnDeadLetter(DecodeError reason, TopicPartitionOffset source)
+        public bool OnDeadLetter(DecodeError reason, TopicPartitionOffset source)
         {
             lock (Reasons) Reasons.Add(reason.Code);
             Interlocked.Increment(ref _dead);
             Interlocked.Increment(ref _consumed);
+            return true;
         }
     }
 }

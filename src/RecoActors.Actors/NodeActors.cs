@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RecoActors.Core;
+using RecoActors.Storage;
+
+namespace RecoActors.Actors;
+
+/// <summary>One node's actors, wired as in DESIGN §1: the segment actor, the shard region, and the model they share.</summary>
+public sealed class NodeActors : IAsyncDisposable
+{
+    private NodeActors(RegionOptions region, ModelOptions model, IShardStore store, TimeSpan foldInterval, ILoggerFactory loggers)
+    {
+        Catalog = new ItemCatalog();
+        Model = new GlobalModel(model, Catalog);
+        System = new ActorSystem(loggers);
+        Segments = System.Spawn($"{region.NodeId}/segments", () => new SegmentActor(Model, foldInterval));
+        Region = new ShardRegion(region, store, Model, Catalog, System, Segments, loggers.CreateLogger("RecoActors.ShardRegion"));
+    }
+
+    /// <summary>Starts the segment actor; shards start as the consumer assigns partitions to <see cref="Region"/>.</summary>
+    /// <param name="region">The node's shard settings.</param>
+    /// <param name="model">The model's settings (the same on every node).</param>
+    /// <param name="store">Where user state and checkpoints live.</param>
+    /// <param name="foldInterval">How often contributed partials are folded into the model (default 500 ms).</param>
+    /// <param name="loggers">Logging; none if null.</param>
+    public static NodeActors Start(RegionOptions region, ModelOptions model, IShardStore store, TimeSpan? foldInterval = null,
+        ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(store);
+        return new NodeActors(region, model, store, foldInterval ?? TimeSpan.FromMilliseconds(500), loggers ?? NullLoggerFactory.Instance);
+    }
+
+    /// <summary>This node's item indexes.</summary>
+    public ItemCatalog Catalog { get; }
+
+    /// <summary>This node's copy of the global model.</summary>
+    public GlobalModel Model { get; }
+
+    /// <summary>The actor system the node's actors run in.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The segment actor.</summary>
+    public ActorRef<SegmentMessage> Segments { get; }
+
+    /// <summary>The shard region: the consumer's listener.</summary>
+    public ShardRegion Region { get; }
+
+    /// <summary>Folds whatever has been contributed and returns the resulting snapshot.</summary>
+    public Task<ModelSnapshot> FoldAsync(TimeSpan timeout) => Segments.Ask<ModelSnapshot>(reply => new SegmentMessage.FoldNow(reply), timeout);
+
+    /// <summary>Stops every actor (stop the consumer first: its revocation flushes the shards).</summary>
+    public ValueTask DisposeAsync() => System.DisposeAsync();
+}

@@ -1,0 +1,48 @@
+using RecoActors.Core;
+
+namespace RecoActors.Actors;
+
+/// <summary>
+/// Keeps the node's segment models: merges the shards' partials as they arrive and folds them into the
+/// <see cref="GlobalModel"/> at most once per fold interval, publishing a new snapshot that shards and rankings read.
+/// </summary>
+/// <remarks>
+/// One actor holds all K segments: a fold touches every segment at once and K is small, so an actor per segment
+/// would add messages without adding parallelism. Folding here, not on the consumer's thread, is what lets the
+/// node use a second core: republishing a snapshot costs milliseconds, applying an event about a microsecond.
+/// A restart (from the factory) loses only the partials merged since the last fold; the model itself lives in
+/// the <see cref="GlobalModel"/>.
+/// </remarks>
+public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval) : Actor<SegmentMessage>
+{
+    private const string FoldTimer = "fold";
+    private ModelPartial _pending = model.NewPartial();
+
+    /// <inheritdoc />
+    protected internal override ValueTask ReceiveAsync(SegmentMessage message)
+    {
+        switch (message)
+        {
+            case SegmentMessage.Contribute contribute:
+                _pending.MergeFrom(contribute.Partial, model.Current.Options.ModelHalfLifeMs);
+                if (!Context.Timers.IsActive(FoldTimer)) Context.Timers.StartSingle(FoldTimer, SegmentMessage.Fold.Instance, foldInterval);
+                break;
+            case SegmentMessage.Fold:
+                FoldPending();
+                break;
+            case SegmentMessage.FoldNow now:
+                Context.Timers.Cancel(FoldTimer);
+                FoldPending();
+                now.Reply.Send(model.Current);
+                break;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private void FoldPending()
+    {
+        if (_pending.IsEmpty) return;
+        model.Apply(_pending);
+        _pending = model.NewPartial();
+    }
+}
