@@ -30,6 +30,7 @@ public sealed class EventConsumer : IDisposable
     private readonly Dictionary<TopicPartition, long> _paused = [];
     private bool _rebalanced;
     private long _resumeCheckedAt;
+    private int _pausedCount;
 
     /// <summary>This member's client id.</summary>
     public string ClientId { get; }
@@ -65,6 +66,9 @@ public sealed class EventConsumer : IDisposable
             .SetLogHandler((_, m) => _logger.Log(ToLevel(m.Level), "librdkafka {Facility}: {Message}", m.Facility, m.Message))
             .Build();
     }
+
+    /// <summary>How many partitions are paused now, waiting for the listener (back-pressure or a store outage).</summary>
+    public int PausedPartitions => Volatile.Read(ref _pausedCount);
 
     /// <summary>The partitions this member holds now.</summary>
     public IReadOnlyList<TopicPartition> Assignment => _consumer.Assignment;
@@ -118,6 +122,7 @@ public sealed class EventConsumer : IDisposable
                     continue;
                 }
                 ResumeReady();
+                Volatile.Write(ref _pausedCount, _paused.Count);
                 if (record is null || record.IsPartitionEOF) continue;
                 Dispatch(record);
             }

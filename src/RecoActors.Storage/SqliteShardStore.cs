@@ -17,7 +17,7 @@ public sealed class SqliteShardStore : IShardStore
     public static async Task<SqliteShardStore> OpenAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 };
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 };
         var store = new SqliteShardStore(builder.ToString());
         await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await Execute(connection, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);

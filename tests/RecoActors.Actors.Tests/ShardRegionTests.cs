@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RecoActors.Testing;
 using RecoActors.Core;
@@ -42,7 +43,13 @@ public abstract class ShardRegionContract : IAsyncLifetime
     /// <summary>Removes the store.</summary>
     protected abstract Task DropStoreAsync();
 
-    private sealed record Node(EventConsumer Consumer, NodeActors Actors, DeadLetterWriter DeadLetters) : IAsyncDisposable
+    /// <summary>Makes the store unavailable to the nodes (an outage), until <see cref="RestoreStoreAsync"/>.</summary>
+    protected abstract Task BreakStoreAsync();
+
+    /// <summary>Ends the outage.</summary>
+    protected abstract Task RestoreStoreAsync();
+
+    private sealed record Node(EventConsumer Consumer, NodeActors Actors, DeadLetterWriter DeadLetters, CollectingLoggers Logs) : IAsyncDisposable
     {
         public ShardRegion Region => Actors.Region;
         public bool Killed { get; private set; }
@@ -58,29 +65,37 @@ public abstract class ShardRegionContract : IAsyncLifetime
         {
             if (_disposed) return;
             _disposed = true;
-            if (!Killed) await Consumer.StopAsync().WaitAsync(Settle);
+            try
+            {
+                if (!Killed) await Consumer.StopAsync().WaitAsync(Settle);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"the node did not stop within {Settle}; its log:\n{string.Join("\n", Logs.All.TakeLast(40))}");
+            }
             Consumer.Dispose();
             DeadLetters.Dispose();
             await Actors.DisposeAsync();
         }
     }
 
-    private Node Start(string id)
+    private Node Start(string id, CollectingLoggers? loggers = null, int maxResident = 100_000, int commitEvery = 150)
     {
+        loggers ??= new CollectingLoggers();
         var actors = NodeActors.Start(new RegionOptions
         {
-            NodeId = id, Endpoint = $"http://{id}", Topic = _kafka.EventsTopic, CommitEvery = 150, ContributeEvery = 100,
-            MailboxCapacity = 64,
-        }, Model, _store, TimeSpan.FromMilliseconds(50));
+            NodeId = id, Endpoint = $"http://{id}", Topic = _kafka.EventsTopic, CommitEvery = commitEvery, ContributeEvery = 100,
+            MailboxCapacity = 64, MaxResidentUsers = maxResident, MaxRetryDelay = TimeSpan.FromMilliseconds(500),
+        }, Model, _store, TimeSpan.FromMilliseconds(50), loggers);
         var deadLetters = DeadLetterWriter.Create(_kafka, NullLogger.Instance, id + "-dlq");
-        var consumer = new EventConsumer(_kafka, id, actors.Region, deadLetters, NullLogger.Instance);
+        var consumer = new EventConsumer(_kafka, id, actors.Region, deadLetters, loggers.CreateLogger("consumer"));
         consumer.Start();
-        return new Node(consumer, actors, deadLetters);
+        return new Node(consumer, actors, deadLetters, loggers);
     }
 
-    private List<BehaviourEvent> Produce(int count, int seed, long t0, bool withBadRecords)
+    private List<BehaviourEvent> Produce(int count, int seed, long t0, bool withBadRecords, int users = 80)
     {
-        var events = Generate(count, seed, t0);
+        var events = Generate(count, seed, t0, users);
         using var producer = EventProducer.Create(_kafka);
         for (var i = 0; i < events.Count; i++)
         {
@@ -91,12 +106,12 @@ public abstract class ShardRegionContract : IAsyncLifetime
         return events;
     }
 
-    private static List<BehaviourEvent> Generate(int count, int seed, long t0)
+    private static List<BehaviourEvent> Generate(int count, int seed, long t0, int users)
     {
         var rng = new Random(seed);
         var t = t0;
         var events = Enumerable.Range(0, count)
-            .Select(_ => new BehaviourEvent($"u{rng.Next(80)}", $"i{rng.Next(300)}", EventType.Rating, rng.Next(1, 11) / 2f, t += rng.Next(1, 1_000_000)))
+            .Select(_ => new BehaviourEvent($"u{rng.Next(users)}", $"i{rng.Next(300)}", EventType.Rating, rng.Next(1, 11) / 2f, t += rng.Next(1, 1_000_000)))
             .ToList();
         return events;
     }
@@ -132,6 +147,63 @@ public abstract class ShardRegionContract : IAsyncLifetime
     }
 
     private static byte[] Bits(float[] v) => MemoryMarshal.AsBytes(v.AsSpan()).ToArray();
+
+    [Fact]
+    public async Task One_node_applies_50000_events_of_2000_users_bit_identically_to_the_single_stream_reference()
+    {
+        var events = Produce(50_000, seed: 7, t0: 1_600_000_000_000, withBadRecords: false, users: 2_000);
+        await using (var node = Start("node-a", commitEvery: 2_000))
+        {
+            await Until(() => node.Region.Applied == events.Count, "all 50,000 events applied");
+        }
+        Assert.Equal(events.Count, await CheckpointSum());
+        await AssertMatchesReference(events);
+    }
+
+    [Fact]
+    public async Task A_store_outage_pauses_consumption_with_a_rate_limited_error_and_it_resumes_by_itself_losing_nothing()
+    {
+        var logs = new CollectingLoggers();
+        var first = Produce(600, seed: 1, t0: 1_600_000_000_000, withBadRecords: false);
+        await using var node = Start("node-a", logs);
+        await Until(() => node.Region.Applied == first.Count, "the first 600 events applied");
+
+        await BreakStoreAsync();
+        var outage = System.Diagnostics.Stopwatch.StartNew();
+        var second = Produce(4_000, seed: 2, t0: 1_700_000_000_000, withBadRecords: false);
+        await Until(() => node.Consumer.PausedPartitions > 0, "partitions paused while the store is down");
+        await Until(() => logs.Errors.Any(e => e.Contains("store is unavailable")), "the outage logged");
+        Assert.False(node.Region.StoreAvailable);
+        Assert.True(node.Region.Applied < first.Count + second.Count, "events kept flowing with the store down");
+
+        await RestoreStoreAsync();
+        var all = first.Concat(second).ToList();
+        await Until(() => node.Region.Applied == all.Count, "every event applied after the store came back");
+        await Until(() => node.Consumer.PausedPartitions == 0, "every partition resumed");
+        var outageSeconds = outage.Elapsed.TotalSeconds;
+        await node.DisposeAsync();
+
+        var outageErrors = logs.Errors.Count(e => e.Contains("store is unavailable"));
+        Assert.InRange(outageErrors, 1, 2 + (int)(outageSeconds / 5));
+        Assert.Equal(all.Count, await CheckpointSum());
+        await AssertMatchesReference(all);
+    }
+
+    [Fact]
+    public async Task With_1000_resident_users_of_10000_active_residency_stays_bounded_and_results_are_unchanged()
+    {
+        var events = Produce(40_000, seed: 3, t0: 1_600_000_000_000, withBadRecords: false, users: 10_000);
+        await using (var node = Start("node-a", maxResident: 1_000, commitEvery: 1_000))
+        {
+            await Until(() => node.Region.Applied == events.Count, "all 40,000 events applied");
+            // Each shard may exceed the node's limit by the one user it just loaded.
+            Assert.InRange(node.Region.Residents.Peak, 900, 1_000 + 12);
+            Assert.InRange(node.Region.Residents.Count, 1, 1_000 + 12);
+        }
+        Assert.True(events.Select(e => e.UserId).Distinct().Count() > 9_750, "the stream really has ~10,000 active users");
+        Assert.Equal(events.Count, await CheckpointSum());
+        await AssertMatchesReference(events);
+    }
 
     [Fact]
     public async Task A_restarted_node_resumes_every_partition_from_its_checkpoint_exactly()
@@ -202,11 +274,29 @@ public sealed class SqliteShardRegionTests : ShardRegionContract
 
     protected override async Task<IShardStore> OpenStoreAsync() => await SqliteShardStore.OpenAsync(Path.Combine(_folder, "reco.db"));
 
+    private SqliteConnection? _lock;
+
     protected override Task DropStoreAsync()
     {
         SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Another process holds the file's write lock.</summary>
+    protected override async Task BreakStoreAsync()
+    {
+        _lock = new SqliteConnection($"Data Source={Path.Combine(_folder, "reco.db")};Pooling=False");
+        await _lock.OpenAsync();
+        await using var begin = new SqliteCommand("BEGIN EXCLUSIVE;", _lock);
+        await begin.ExecuteNonQueryAsync();
+    }
+
+    protected override async Task RestoreStoreAsync()
+    {
+        await using (var rollback = new SqliteCommand("ROLLBACK;", _lock))
+            await rollback.ExecuteNonQueryAsync();
+        await _lock!.DisposeAsync();
     }
 }
 
@@ -222,4 +312,12 @@ public sealed class PostgresShardRegionTests : ShardRegionContract
     }
 
     protected override async Task DropStoreAsync() => await _database.DisposeAsync();
+
+    /// <summary>
+    /// The database refuses connections and cuts open ones. (Stopping the server itself would take down the other
+    /// test classes' databases, which run in parallel; to the node both look the same.)
+    /// </summary>
+    protected override Task BreakStoreAsync() => _database.GoOfflineAsync();
+
+    protected override Task RestoreStoreAsync() => _database.GoOnlineAsync();
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Confluent.Kafka;
+using RecoActors.Kafka;
 using RecoActors.Actors;
 using RecoActors.Core;
 using RecoActors.Storage;
@@ -6,16 +8,16 @@ using RecoActors.Storage;
 namespace RecoActors.Benchmarks;
 
 /// <summary>
-/// Events per second through a shard (in-memory event source, no Kafka) with persistence off and with SQLite
-/// checkpoints, against the Core-only single-thread loop measured in the same run; and bytes per resident user.
+/// Events per second through the node's actors (in-memory event source, no Kafka) with persistence off and with
+/// SQLite checkpoints, against the Core-only single-thread loop measured in the same run; and bytes per resident user.
 /// </summary>
 internal static class PipelineBenchmark
 {
-    private const int Events = 300_000, Users = 20_000, Items = 10_000, CommitEvery = 1_000;
+    private const int Events = 300_000, Users = 20_000, Items = 10_000, Partitions = 12;
 
     /// <summary>
-    /// Events between folds of the global model, on both sides of the ratio. A fold republishes the snapshot
-    /// (milliseconds), so a node paces folds by time or volume; every 200 events suits only the prequential replay.
+    /// Events between folds in the Core-only loop. A fold republishes the snapshot (milliseconds), so a node paces
+    /// folds by time (the segment actor: every 500 ms); every 200 events suits only the prequential replay.
     /// </summary>
     private const int FoldEvery = 10_000;
 
@@ -23,22 +25,23 @@ internal static class PipelineBenchmark
     {
         var events = Generate();
         var options = new ModelOptions();
-        Console.WriteLine($"{Events:N0} events, {Users:N0} users, {Items:N0} items, d={options.Dimension}, K={options.Segments}, global model folded every {FoldEvery:N0} events; best of 3 runs each");
+        Console.WriteLine($"{Events:N0} events, {Users:N0} users, {Items:N0} items, d={options.Dimension}, K={options.Segments}, Core loop folds every {FoldEvery:N0} events, the segment actor every 500 ms; best of 3 runs each");
 
         var core = Best(() => CoreLoop(events, options));
-        var memory = Best(() => ThroughShard(events, options, new InMemoryShardStore()).GetAwaiter().GetResult());
+        var memory = Best(() => ThroughActors(events, options, new InMemoryShardStore()).GetAwaiter().GetResult());
         var folder = Directory.CreateTempSubdirectory("reco-bench-").FullName;
         var run = 0;
-        var sqlite = Best(() => ThroughShard(events, options,
+        var sqlite = Best(() => ThroughActors(events, options,
             SqliteShardStore.OpenAsync(Path.Combine(folder, $"bench-{run++}.db")).GetAwaiter().GetResult()).GetAwaiter().GetResult());
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);
 
         Console.WriteLine();
-        Console.WriteLine($"{"pipeline",-52} {"events/s",12} {"vs Core",8}");
+        Console.WriteLine($"{"pipeline",-52} {"events/s",12} {"vs Core",8}   ({Environment.ProcessorCount} cores)");
         Console.WriteLine($"{"Core-only loop (Recommender.Apply), baseline",-52} {core,12:N0} {1.0,8:F2}");
-        Console.WriteLine($"{"Shard, persistence off (in-memory store)",-52} {memory,12:N0} {memory / core,8:F2}");
-        Console.WriteLine($"{$"Shard, SQLite checkpoint every {CommitEvery:N0} events",-52} {sqlite,12:N0} {sqlite / core,8:F2}");
+        var defaults = new RegionOptions { NodeId = "" };
+        Console.WriteLine($"{"Actors, persistence off (in-memory store)",-52} {memory,12:N0} {memory / core,8:F2}");
+        Console.WriteLine($"{$"Actors, SQLite commits ({defaults.CommitEvery:N0} records or {defaults.CommitInterval.TotalSeconds:0} s)",-52} {sqlite,12:N0} {sqlite / core,8:F2}");
         Console.WriteLine();
         Console.WriteLine($"bytes per resident user (d={options.Dimension}, 20 events each): {BytesPerUser(options):N0}");
     }
@@ -61,22 +64,32 @@ internal static class PipelineBenchmark
         return events.Count / clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> ThroughShard(List<BehaviourEvent> events, ModelOptions options, IShardStore store)
+    /// <summary>
+    /// The node's real path minus Kafka: an in-memory source on this thread plays the consumer (12 partitions, the
+    /// producer's murmur2 partitioner, pausing when a shard's mailbox is full); shard actors apply and commit on the
+    /// thread pool; the segment actor folds every 500 ms. Timed until every event is applied and committed.
+    /// </summary>
+    private static async Task<double> ThroughActors(List<BehaviourEvent> events, ModelOptions options, IShardStore store)
     {
         await using (store)
         {
-            var catalog = new ItemCatalog();
-            var model = new GlobalModel(options, catalog);
-            var shard = await Shard.OpenAsync("events", 0, await store.ClaimAsync(0, "bench", ""), store, () => model.Current, catalog, CommitEvery);
+            await using var node = NodeActors.Start(new RegionOptions { NodeId = "bench", Topic = "events" }, options, store);
+            var partitions = Enumerable.Range(0, Partitions).Select(p => new TopicPartition("events", p)).ToList();
+            node.Region.OnAssigned(partitions).ToList();
+            var offsets = new long[Partitions];
             var clock = Stopwatch.StartNew();
-            for (var offset = 0; offset < events.Count; offset++)
+            foreach (var ev in events)
             {
-                await shard.ApplyAsync(events[offset], offset);
-                if (shard.CommitDue) await shard.CommitAsync();
-                if ((offset + 1) % FoldEvery == 0) model.Apply(shard.TakePartial(model.Current.Epoch));
+                var p = Murmur2Partitioner.Partition(ev.UserId, Partitions);
+                var at = new TopicPartitionOffset(partitions[p], new Offset(offsets[p]++));
+                var wait = new SpinWait();
+                while (!node.Region.OnEvent(ev, at)) wait.SpinOnce();
             }
-            await shard.CommitAsync();
-            return events.Count / clock.Elapsed.TotalSeconds;
+            await node.Region.FlushAsync();
+            var rate = events.Count / clock.Elapsed.TotalSeconds;
+            if (node.Region.Applied != events.Count) throw new InvalidOperationException($"applied {node.Region.Applied} of {events.Count}");
+            node.Region.OnRevoked(partitions);
+            return rate;
         }
     }
 

@@ -43,6 +43,24 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>An outage: new connections to the database are refused and open ones are cut.</summary>
+    public async Task GoOfflineAsync()
+    {
+        await AdminAsync($"ALTER DATABASE {_name} ALLOW_CONNECTIONS false;");
+        await AdminAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_name}';");
+    }
+
+    /// <summary>Ends the outage.</summary>
+    public Task GoOnlineAsync() => AdminAsync($"ALTER DATABASE {_name} ALLOW_CONNECTIONS true;");
+
+    private async Task AdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_admin);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
