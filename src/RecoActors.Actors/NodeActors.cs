@@ -8,9 +8,9 @@ namespace RecoActors.Actors;
 /// <summary>One node's actors, wired as in DESIGN §1: the segment actor, the shard region, and the model they share.</summary>
 public sealed class NodeActors : IAsyncDisposable
 {
-    private NodeActors(RegionOptions region, ModelOptions model, IShardStore store, TimeSpan foldInterval, ILoggerFactory loggers)
+    private NodeActors(RegionOptions region, ModelOptions model, IShardStore store, TimeSpan foldInterval, ILoggerFactory loggers, ItemCatalog catalog)
     {
-        Catalog = new ItemCatalog();
+        Catalog = catalog;
         Model = new GlobalModel(model, Catalog);
         System = new ActorSystem(loggers);
         Segments = System.Spawn($"{region.NodeId}/segments", () => new SegmentActor(Model, foldInterval));
@@ -23,13 +23,15 @@ public sealed class NodeActors : IAsyncDisposable
     /// <param name="store">Where user state and checkpoints live.</param>
     /// <param name="foldInterval">How often contributed partials are folded into the model (default 500 ms).</param>
     /// <param name="loggers">Logging; none if null.</param>
+    /// <param name="catalog">Item indexes to share with the caller; a new one if null.</param>
     public static NodeActors Start(RegionOptions region, ModelOptions model, IShardStore store, TimeSpan? foldInterval = null,
-        ILoggerFactory? loggers = null)
+        ILoggerFactory? loggers = null, ItemCatalog? catalog = null)
     {
         ArgumentNullException.ThrowIfNull(region);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(store);
-        return new NodeActors(region, model, store, foldInterval ?? TimeSpan.FromMilliseconds(500), loggers ?? NullLoggerFactory.Instance);
+        return new NodeActors(region, model, store, foldInterval ?? TimeSpan.FromMilliseconds(500), loggers ?? NullLoggerFactory.Instance,
+            catalog ?? new ItemCatalog());
     }
 
     /// <summary>This node's item indexes.</summary>

@@ -24,7 +24,9 @@ public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval) : Act
         switch (message)
         {
             case SegmentMessage.Contribute contribute:
-                _pending.MergeFrom(contribute.Partial, model.Current.Options.ModelHalfLifeMs);
+                // A lone partial is folded as it is, so one shard folding every N events matches the single-stream loop bit for bit.
+                if (_pending.IsEmpty) _pending = contribute.Partial;
+                else _pending.MergeFrom(contribute.Partial, model.Current.Options.ModelHalfLifeMs);
                 if (!Context.Timers.IsActive(FoldTimer)) Context.Timers.StartSingle(FoldTimer, SegmentMessage.Fold.Instance, foldInterval);
                 break;
             case SegmentMessage.Fold:

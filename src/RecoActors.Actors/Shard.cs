@@ -59,7 +59,6 @@ public sealed class Shard
         _budget = budget;
         _options = snapshot().Options;
         CommitEvery = commitEvery;
-        Partial = new ModelPartial(_options.Segments, _options.Dimension, snapshot().Epoch);
         _scratch = new float[2 * _options.Dimension];
     }
 
@@ -116,8 +115,10 @@ public sealed class Shard
     /// <summary>Records applied or skipped since the last commit.</summary>
     public long Uncommitted => _uncommitted;
 
-    /// <summary>This partition's contribution to the global model since it was last taken.</summary>
-    public ModelPartial Partial { get; private set; }
+    private ModelPartial? _partial;
+
+    /// <summary>Events in this partition's contribution to the global model since it was last taken.</summary>
+    public long PartialEvents => _partial?.Events ?? 0;
 
     /// <summary>Users in memory.</summary>
     public int ResidentUsers => _users.Count;
@@ -142,7 +143,10 @@ public sealed class Shard
         if (offset < _nextOffset) return false;
         var user = await LoadAsync(ev.UserId, cancellationToken).ConfigureAwait(false);
         var item = _catalog.GetOrAdd(ev.ItemId);
-        ProfileUpdater.Apply(user.Profile, ev.ItemId, item, ev.Type, ev.Value, ev.Timestamp, _snapshot(), Partial, _scratch);
+        var snapshot = _snapshot();
+        // Started at the first event after a take, against the snapshot current then, like the single-stream loop's.
+        _partial ??= new ModelPartial(_options.Segments, _options.Dimension, snapshot.Epoch);
+        ProfileUpdater.Apply(user.Profile, ev.ItemId, item, ev.Type, ev.Value, ev.Timestamp, snapshot, _partial, _scratch);
         user.LastOffset = offset;
         _dirty.Add(ev.UserId);
         Advance(offset);
@@ -197,11 +201,11 @@ public sealed class Shard
         _dirty.Clear();
     }
 
-    /// <summary>Hands the partial over for folding and starts a new one against <paramref name="epoch"/>.</summary>
-    public ModelPartial TakePartial(long epoch)
+    /// <summary>Hands the partial over for folding; null if there were no events since the last take.</summary>
+    public ModelPartial? TakePartial()
     {
-        var taken = Partial;
-        Partial = new ModelPartial(_options.Segments, _options.Dimension, epoch);
+        var taken = _partial;
+        _partial = null;
         return taken;
     }
 

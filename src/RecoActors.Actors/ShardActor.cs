@@ -77,7 +77,7 @@ internal sealed class ShardActor(ShardHandle handle, ShardServices services) : A
 
     private async ValueTask AfterRecordAsync()
     {
-        if (_shard.Partial.Events >= services.Options.ContributeEvery) await ContributeAsync().ConfigureAwait(false);
+        if (_shard.PartialEvents >= services.Options.ContributeEvery) await ContributeAsync().ConfigureAwait(false);
         if (_shard.Uncommitted >= _shard.CommitEvery) await DurablyAsync(_shard.CommitAsync).ConfigureAwait(false);
         else if (!Context.Timers.IsActive(TickTimer)) StartTick();
     }
@@ -86,8 +86,7 @@ internal sealed class ShardActor(ShardHandle handle, ShardServices services) : A
 
     private async ValueTask ContributeAsync()
     {
-        if (_shard.Partial.IsEmpty) return;
-        await services.Segments.TellAsync(new SegmentMessage.Contribute(_shard.TakePartial(services.Model.Current.Epoch))).ConfigureAwait(false);
+        if (_shard.TakePartial() is { } partial) await services.Segments.TellAsync(new SegmentMessage.Contribute(partial)).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using RecoActors.Core;
 namespace RecoActors.Evaluation;
 
 /// <summary>The product's model (any K) under test.</summary>
-internal sealed class FusionModel(Recommender recommender) : IPrequentialModel
+internal sealed class FusionModel(Recommender recommender) : IFusionModel
 {
     public Recommender Recommender { get; } = recommender;
 
@@ -11,4 +11,6 @@ internal sealed class FusionModel(Recommender recommender) : IPrequentialModel
         [.. Recommender.Rank(userId, count, exclude).Select(r => r.Item)];
 
     public void Apply(in Rating rating, int item) => Recommender.Apply(rating.ToEvent());
+
+    public void SetItemVector(string itemId, ReadOnlySpan<float> vector) => Recommender.SetItemVector(itemId, vector);
 }

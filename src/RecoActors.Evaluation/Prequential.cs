@@ -26,31 +26,33 @@ public static class Prequential
     /// <param name="batchEvents">Events per global-model batch.</param>
     /// <param name="progress">Told the number of events done, now and then.</param>
     /// <param name="only">Run only these models (by name); null runs all four.</param>
+    /// <param name="engine">Builds fusion and k1: null runs the Core-only loop; the node passes its actors.</param>
     public static EvaluationReport Run(string dataset, RatingsLog log, IReadOnlyList<ItemText> items, ModelOptions options,
         IReadOnlyDictionary<string, float[]>? external = null, int batchEvents = 200, IProgress<int>? progress = null,
-        IReadOnlyCollection<string>? only = null)
+        IReadOnlyCollection<string>? only = null, FusionFactory? engine = null)
     {
+        engine ??= (o, batch, catalog) => new FusionModel(new Recommender(o, batch, catalog));
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(items);
         // Every interacted item is excluded from the lists, so the profile must remember them all.
         options = options with { SeenCapacity = Math.Max(options.SeenCapacity, 1 << 16) };
 
         var catalog = new ItemCatalog();
-        var fusion = new FusionModel(new Recommender(options, batchEvents, catalog));
-        var k1 = new FusionModel(new Recommender(options with { Segments = 1 }, batchEvents, catalog));
+        var fusion = engine(options, batchEvents, catalog);
+        var k1 = engine(options with { Segments = 1 }, batchEvents, catalog);
         var embedder = new ContentEmbedder(options.Dimension, options.Seed);
         foreach (var text in items)
         {
             var vector = external?.GetValueOrDefault(text.ItemId) ?? embedder.Embed(text.Title, text.Genres, text.Tags);
-            fusion.Recommender.SetItemVector(text.ItemId, vector);
-            k1.Recommender.SetItemVector(text.ItemId, vector);
+            fusion.SetItemVector(text.ItemId, vector);
+            k1.SetItemVector(text.ItemId, vector);
         }
         if (external is not null)
             foreach (var (id, vector) in external.OrderBy(e => e.Key, StringComparer.Ordinal))
                 if (!catalog.TryGet(id, out _))
                 {
-                    fusion.Recommender.SetItemVector(id, vector);
-                    k1.Recommender.SetItemVector(id, vector);
+                    fusion.SetItemVector(id, vector);
+                    k1.SetItemVector(id, vector);
                 }
 
         var models = new (string Name, IPrequentialModel Model)[]
@@ -100,6 +102,8 @@ public static class Prequential
             if ((e + 1) % 1000 == 0) progress?.Report(e + 1);
         }
         progress?.Report(ordered.Count);
+        (fusion as IDisposable)?.Dispose();
+        (k1 as IDisposable)?.Dispose();
 
         var scores = new Dictionary<string, ModelScore>();
         for (var m = 0; m < models.Length; m++)

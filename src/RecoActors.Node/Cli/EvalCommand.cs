@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using RecoActors.Core;
 using RecoActors.Evaluation;
+using RecoActors.Node.Evaluation;
 using Spectre.Console;
 
 namespace RecoActors.Node.Cli;
@@ -20,9 +21,15 @@ internal static class EvalCommand
         var segments = new Option<int?>("--segments") { Description = "Number of segments K." };
         var dimension = new Option<int?>("--dimension") { Description = "Vector dimension d." };
         var batch = new Option<int>("--batch") { Description = "Events per global-model batch.", DefaultValueFactory = _ => 200 };
+        var engine = new Option<string>("--engine")
+        {
+            Description = "Run fusion and k1 in the Core-only loop (core) or through a node's shard and segment actors (actors); the results are equal.",
+            DefaultValueFactory = _ => "core",
+        };
+        engine.AcceptOnlyFromAmong("core", "actors");
         var command = new Command("eval", "Replay a ratings log prequentially and report HR@10, NDCG@10 and coverage for fusion, k1, pop and itemknn.")
         {
-            ratings, items, tags, embeddings, output, segments, dimension, batch,
+            ratings, items, tags, embeddings, output, segments, dimension, batch, engine,
         };
         command.SetAction(parse =>
         {
@@ -70,7 +77,8 @@ internal static class EvalCommand
                 {
                     var task = ctx.AddTask("replaying", maxValue: log.Ratings.Count);
                     report = Prequential.Run(ratingsFile.Directory?.Name ?? ratingsFile.Name, log, itemTexts, options, external,
-                        parse.GetValue(batch), new Progress<int>(done => task.Value = done));
+                        parse.GetValue(batch), new Progress<int>(done => task.Value = done),
+                        engine: parse.GetValue(engine) == "actors" ? ActorFusionModel.Factory : null);
                     task.Value = log.Ratings.Count;
                 });
 
