@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RecoActors.Core;
+using RecoActors.Kafka;
 using RecoActors.Storage;
 
 namespace RecoActors.Actors;
@@ -8,14 +9,27 @@ namespace RecoActors.Actors;
 /// <summary>One node's actors, wired as in DESIGN §1: the segment actor, the shard region, and the model they share.</summary>
 public sealed class NodeActors : IAsyncDisposable
 {
-    private NodeActors(RegionOptions region, ModelOptions model, IShardStore store, TimeSpan foldInterval, ILoggerFactory loggers, ItemCatalog catalog)
+    private readonly PartialExchange? _exchange;
+    private long _eventsFolded;
+
+    private NodeActors(RegionOptions region, ModelOptions model, IShardStore store, TimeSpan foldInterval, ILoggerFactory loggers,
+        ItemCatalog catalog, PartialExchange? exchange)
     {
         Catalog = catalog;
         Model = new GlobalModel(model, Catalog);
         System = new ActorSystem(loggers);
-        Segments = System.Spawn($"{region.NodeId}/segments", () => new SegmentActor(Model, foldInterval));
+        _exchange = exchange;
+        Action<ModelPartial>? publish = exchange is null ? null : partial => exchange.Publish(PartialCodec.Encode(partial, i => catalog[i]));
+        Segments = System.Spawn($"{region.NodeId}/segments",
+            () => new SegmentActor(Model, foldInterval, publish, events => Interlocked.Add(ref _eventsFolded, events)));
         Region = new ShardRegion(region, store, Model, Catalog, System, Segments, loggers.CreateLogger("RecoActors.ShardRegion"));
+        // Decoding runs on the exchange's reader thread; folding stays with the segment actor.
+        exchange?.Start(bytes => Segments.TellAsync(new SegmentMessage.Exchanged(PartialCodec.Decode(bytes, catalog.GetOrAdd, model)))
+            .AsTask().GetAwaiter().GetResult());
     }
+
+    /// <summary>Events in the partials folded into this node's model so far (every node's, with an exchange).</summary>
+    public long EventsFolded => Interlocked.Read(ref _eventsFolded);
 
     /// <summary>Starts the segment actor; shards start as the consumer assigns partitions to <see cref="Region"/>.</summary>
     /// <param name="region">The node's shard settings.</param>
@@ -24,14 +38,15 @@ public sealed class NodeActors : IAsyncDisposable
     /// <param name="foldInterval">How often contributed partials are folded into the model (default 500 ms).</param>
     /// <param name="loggers">Logging; none if null.</param>
     /// <param name="catalog">Item indexes to share with the caller; a new one if null.</param>
+    /// <param name="exchange">Shares segment statistics with the other nodes (owned by the node from here on); null: a lone node.</param>
     public static NodeActors Start(RegionOptions region, ModelOptions model, IShardStore store, TimeSpan? foldInterval = null,
-        ILoggerFactory? loggers = null, ItemCatalog? catalog = null)
+        ILoggerFactory? loggers = null, ItemCatalog? catalog = null, PartialExchange? exchange = null)
     {
         ArgumentNullException.ThrowIfNull(region);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(store);
         return new NodeActors(region, model, store, foldInterval ?? TimeSpan.FromMilliseconds(500), loggers ?? NullLoggerFactory.Instance,
-            catalog ?? new ItemCatalog());
+            catalog ?? new ItemCatalog(), exchange);
     }
 
     /// <summary>This node's item indexes.</summary>
@@ -52,6 +67,10 @@ public sealed class NodeActors : IAsyncDisposable
     /// <summary>Folds whatever has been contributed and returns the resulting snapshot.</summary>
     public Task<ModelSnapshot> FoldAsync(TimeSpan timeout) => Segments.Ask<ModelSnapshot>(reply => new SegmentMessage.FoldNow(reply), timeout);
 
-    /// <summary>Stops every actor (stop the consumer first: its revocation flushes the shards).</summary>
-    public ValueTask DisposeAsync() => System.DisposeAsync();
+    /// <summary>Stops every actor (stop the consumer first: its revocation flushes the shards), then the exchange.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await System.DisposeAsync().ConfigureAwait(false);
+        _exchange?.Dispose();
+    }
 }

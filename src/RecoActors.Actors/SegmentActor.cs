@@ -12,8 +12,18 @@ namespace RecoActors.Actors;
 /// node use a second core: republishing a snapshot costs milliseconds, applying an event about a microsecond.
 /// A restart (from the factory) loses only the partials merged since the last fold; the model itself lives in
 /// the <see cref="GlobalModel"/>.
+/// <para>
+/// Across nodes (<paramref name="publish"/> given): the merged partial is published instead of folded, and the
+/// model folds only what comes back from the exchange (<see cref="SegmentMessage.Exchanged"/>), which delivers
+/// every node's partials to every node in one order, so every node's model is the same.
+/// </para>
 /// </remarks>
-public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval) : Actor<SegmentMessage>
+/// <param name="model">The node's model.</param>
+/// <param name="foldInterval">How long contributions gather before they are folded (or published).</param>
+/// <param name="publish">Sends a merged partial to every node; null folds locally (one node).</param>
+/// <param name="folded">Told the number of events in each partial folded.</param>
+public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval, Action<ModelPartial>? publish = null, Action<long>? folded = null)
+    : Actor<SegmentMessage>
 {
     private const string FoldTimer = "fold";
     private ModelPartial _pending = model.NewPartial();
@@ -32,6 +42,9 @@ public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval) : Act
             case SegmentMessage.Fold:
                 FoldPending();
                 break;
+            case SegmentMessage.Exchanged exchanged:
+                Apply(exchanged.Partial);
+                break;
             case SegmentMessage.FoldNow now:
                 Context.Timers.Cancel(FoldTimer);
                 FoldPending();
@@ -41,10 +54,24 @@ public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval) : Act
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>What was contributed since the last fold is not lost on a graceful stop.</summary>
+    protected internal override ValueTask PostStopAsync()
+    {
+        FoldPending();
+        return ValueTask.CompletedTask;
+    }
+
     private void FoldPending()
     {
         if (_pending.IsEmpty) return;
-        model.Apply(_pending);
+        if (publish is null) Apply(_pending);
+        else publish(_pending);
         _pending = model.NewPartial();
+    }
+
+    private void Apply(ModelPartial partial)
+    {
+        model.Apply(partial);
+        folded?.Invoke(partial.Events);
     }
 }

@@ -10,6 +10,9 @@ public abstract record SegmentMessage
     /// <summary>A shard's model statistics since its last contribution.</summary>
     public sealed record Contribute(ModelPartial Partial) : SegmentMessage;
 
+    /// <summary>A partial from the exchange (any node's, this one's included): folded at once, in the exchange's order.</summary>
+    public sealed record Exchanged(ModelPartial Partial) : SegmentMessage;
+
     /// <summary>Fold what has been contributed and answer with the snapshot that results.</summary>
     public sealed record FoldNow(Reply<ModelSnapshot> Reply) : SegmentMessage;
 

@@ -52,6 +52,12 @@ public sealed class ModelPartial
     /// <summary>Whether nothing was added.</summary>
     public bool IsEmpty => Events == 0;
 
+    internal void Restore(long maxTimestamp, long events)
+    {
+        MaxTimestamp = maxTimestamp;
+        Events = events;
+    }
+
     /// <summary>Adds a user's unit profile as a point of segment <paramref name="segment"/>.</summary>
     public void AddPoint(int segment, ReadOnlySpan<float> point)
     {

@@ -14,6 +14,12 @@ public sealed class KafkaOptions
     /// <summary>Where records that are not valid events go, with the reason in headers.</summary>
     public string DeadLetterTopic { get; set; } = "reco.events.dlq";
 
+    /// <summary>
+    /// Where nodes exchange segment statistics: one partition (one order for every node), retained for as long as a
+    /// new node should be able to rebuild the model from it.
+    /// </summary>
+    public string PartialsTopic { get; set; } = "reco.partials";
+
     /// <summary>The consumer group all nodes join; its assignment is the shard allocation.</summary>
     public string GroupId { get; set; } = "reco-nodes";
 
@@ -49,6 +55,8 @@ public sealed class KafkaOptions
         if (string.IsNullOrWhiteSpace(EventsTopic)) errors.Add($"{section}:EventsTopic is required");
         if (string.IsNullOrWhiteSpace(DeadLetterTopic)) errors.Add($"{section}:DeadLetterTopic is required");
         if (DeadLetterTopic == EventsTopic) errors.Add($"{section}:DeadLetterTopic must differ from EventsTopic");
+        if (string.IsNullOrWhiteSpace(PartialsTopic)) errors.Add($"{section}:PartialsTopic is required");
+        else if (PartialsTopic == EventsTopic || PartialsTopic == DeadLetterTopic) errors.Add($"{section}:PartialsTopic must differ from the other topics");
         if (string.IsNullOrWhiteSpace(GroupId)) errors.Add($"{section}:GroupId is required");
         if (AssignmentStrategy is not ("roundrobin" or "range"))
             errors.Add($"{section}:AssignmentStrategy '{AssignmentStrategy}' must be 'roundrobin' or 'range'");

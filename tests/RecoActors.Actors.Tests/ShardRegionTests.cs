@@ -27,6 +27,7 @@ public abstract class ShardRegionContract : IAsyncLifetime
         };
         _cluster.CreateTopic(_kafka.EventsTopic, 12);
         _cluster.CreateTopic(_kafka.DeadLetterTopic, 1);
+        _cluster.CreateTopic(_kafka.PartialsTopic, 1);
         _store = await OpenStoreAsync();
     }
 
@@ -79,14 +80,15 @@ public abstract class ShardRegionContract : IAsyncLifetime
         }
     }
 
-    private Node Start(string id, CollectingLoggers? loggers = null, int maxResident = 100_000, int commitEvery = 150)
+    private Node Start(string id, CollectingLoggers? loggers = null, int maxResident = 100_000, int commitEvery = 150, bool exchange = false)
     {
         loggers ??= new CollectingLoggers();
         var actors = NodeActors.Start(new RegionOptions
         {
             NodeId = id, Endpoint = $"http://{id}", Topic = _kafka.EventsTopic, CommitEvery = commitEvery, ContributeEvery = 100,
             MailboxCapacity = 64, MaxResidentUsers = maxResident, MaxRetryDelay = TimeSpan.FromMilliseconds(500),
-        }, Model, _store, TimeSpan.FromMilliseconds(50), loggers);
+        }, Model, _store, TimeSpan.FromMilliseconds(50), loggers,
+            exchange: exchange ? new PartialExchange(_kafka, id, loggers.CreateLogger("exchange")) : null);
         var deadLetters = DeadLetterWriter.Create(_kafka, NullLogger.Instance, id + "-dlq");
         var consumer = new EventConsumer(_kafka, id, actors.Region, deadLetters, loggers.CreateLogger("consumer"));
         consumer.Start();
@@ -203,6 +205,30 @@ public abstract class ShardRegionContract : IAsyncLifetime
         Assert.True(events.Select(e => e.UserId).Distinct().Count() > 9_750, "the stream really has ~10,000 active users");
         Assert.Equal(events.Count, await CheckpointSum());
         await AssertMatchesReference(events);
+    }
+
+    [Fact]
+    public async Task Nodes_exchange_segment_partials_and_every_node_holds_the_same_model_of_all_partitions()
+    {
+        await using var a = Start("node-a", exchange: true);
+        await using var b = Start("node-b", exchange: true);
+        await Until(() => a.Region.Partitions.Count > 0 && b.Region.Partitions.Count > 0 && a.Region.Partitions.Count + b.Region.Partitions.Count == 12,
+            "a and b share the partitions");
+        var events = Produce(3_000, seed: 4, t0: 1_600_000_000_000, withBadRecords: false);
+        await Until(() => a.Region.Applied + b.Region.Applied == events.Count, "every event applied");
+        Assert.True(a.Region.Applied > 0 && b.Region.Applied > 0, "both nodes applied events of their own partitions");
+
+        // Each node's model takes in every node's statistics, not just its own partitions'.
+        await Until(() => a.Actors.EventsFolded == events.Count && b.Actors.EventsFolded == events.Count, "both models folded all 3,000 events");
+        var (sa, sb) = (a.Actors.Model.Current, b.Actors.Model.Current);
+        Assert.Equal(sa.Version, sb.Version);
+        Assert.Equal(sa.Weights, sb.Weights);
+        for (var k = 0; k < Model.Segments; k++)
+        {
+            Assert.Equal(Bits(sa.Centroid(k).ToArray()), Bits(sb.Centroid(k).ToArray()));
+            Assert.Equal(sa.TopItems(k, 20), sb.TopItems(k, 20));
+        }
+        Assert.True(sa.Weights.Sum() > 0, "the model learned something");
     }
 
     [Fact]

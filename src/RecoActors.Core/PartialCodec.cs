@@ -1,0 +1,104 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace RecoActors.Core;
+
+/// <summary>
+/// The wire form of a <see cref="ModelPartial"/> for exchange between nodes: item indexes are local to a process,
+/// so items travel as ids and are indexed again by the receiver. Little-endian, versioned.
+/// </summary>
+public static class PartialCodec
+{
+    private const byte Version = 1;
+
+    /// <summary>Encodes a partial, naming each item by <paramref name="idOf"/>.</summary>
+    public static byte[] Encode(ModelPartial partial, Func<int, string> idOf)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        ArgumentNullException.ThrowIfNull(idOf);
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Version);
+            w.Write(partial.Segments);
+            w.Write(partial.Dimension);
+            w.Write(partial.Epoch);
+            w.Write(partial.MaxTimestamp);
+            w.Write(partial.Events);
+            foreach (var x in partial.PointSums) w.Write(x);
+            foreach (var x in partial.PointCounts) w.Write(x);
+            foreach (var segment in partial.SegmentItems) WriteScores(w, segment, idOf);
+            WriteScores(w, partial.Popularity, idOf);
+            WriteScores(w, partial.Positives, idOf);
+            w.Write(partial.Collaborative.Count);
+            foreach (var (item, vector) in partial.Collaborative)
+            {
+                w.Write(idOf(item));
+                foreach (var x in vector) w.Write(x);
+            }
+            w.Write(partial.CoVisits.Count);
+            foreach (var (earlier, later, weight) in partial.CoVisits)
+            {
+                w.Write(idOf(earlier));
+                w.Write(idOf(later));
+                w.Write(weight);
+            }
+        }
+        return stream.ToArray();
+    }
+
+    /// <summary>Decodes a partial, indexing each item id by <paramref name="indexOf"/>.</summary>
+    /// <exception cref="FormatException">Not a partial this version can read, or truncated.</exception>
+    public static ModelPartial Decode(ReadOnlySpan<byte> bytes, Func<string, int> indexOf, ModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(indexOf);
+        ArgumentNullException.ThrowIfNull(options);
+        if (bytes.IsEmpty || bytes[0] != Version)
+            throw new FormatException($"model partial version {(bytes.IsEmpty ? "(empty)" : bytes[0].ToString())} is not {Version}");
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(bytes.ToArray()), Encoding.UTF8);
+            r.ReadByte();
+            var segments = r.ReadInt32();
+            var dimension = r.ReadInt32();
+            if (segments != options.Segments || dimension != options.Dimension)
+                throw new FormatException($"model partial has K={segments}, d={dimension}; this node has K={options.Segments}, d={options.Dimension}");
+            var partial = new ModelPartial(segments, dimension, r.ReadInt64());
+            partial.Restore(maxTimestamp: r.ReadInt64(), events: r.ReadInt64());
+            for (var i = 0; i < partial.PointSums.Length; i++) partial.PointSums[i] = r.ReadDouble();
+            for (var i = 0; i < partial.PointCounts.Length; i++) partial.PointCounts[i] = r.ReadDouble();
+            foreach (var segment in partial.SegmentItems) ReadScores(r, segment, indexOf);
+            ReadScores(r, partial.Popularity, indexOf);
+            ReadScores(r, partial.Positives, indexOf);
+            for (var n = r.ReadInt32(); n > 0; n--)
+            {
+                var item = indexOf(r.ReadString());
+                var vector = new float[dimension];
+                for (var i = 0; i < dimension; i++) vector[i] = r.ReadSingle();
+                partial.Collaborative[item] = vector;
+            }
+            for (var n = r.ReadInt32(); n > 0; n--) partial.CoVisits.Add((indexOf(r.ReadString()), indexOf(r.ReadString()), r.ReadDouble()));
+            if (r.BaseStream.Position != r.BaseStream.Length) throw new FormatException("model partial has trailing bytes");
+            return partial;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new FormatException("model partial is truncated");
+        }
+    }
+
+    private static void WriteScores(BinaryWriter w, Dictionary<int, double> scores, Func<int, string> idOf)
+    {
+        w.Write(scores.Count);
+        foreach (var (item, score) in scores)
+        {
+            w.Write(idOf(item));
+            w.Write(score);
+        }
+    }
+
+    private static void ReadScores(BinaryReader r, Dictionary<int, double> scores, Func<string, int> indexOf)
+    {
+        for (var n = r.ReadInt32(); n > 0; n--) scores[indexOf(r.ReadString())] = r.ReadDouble();
+    }
+}

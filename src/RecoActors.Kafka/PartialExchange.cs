@@ -1,0 +1,152 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace RecoActors.Kafka;
+
+/// <summary>
+/// Carries every node's segment statistics to every node in one order: each node publishes its encoded partials to
+/// the single-partition <see cref="KafkaOptions.PartialsTopic"/>, and every node reads that topic from the start and
+/// hands each partial on in offset order. Same partials, same order, same folds: every node holds the same model,
+/// and a node that joins later rebuilds it by replaying the topic.
+/// </summary>
+/// <remarks>
+/// A partial can outgrow a Kafka record, so it travels in chunks (headers: sender, sequence, chunk, chunks) and is
+/// handed on when its last chunk arrives.
+/// </remarks>
+public sealed class PartialExchange : IDisposable
+{
+    private const int ChunkBytes = 512 * 1024;
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private readonly KafkaOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _sender;
+    private readonly IProducer<string?, byte[]?> _producer;
+    private readonly Dictionary<string, (long Sequence, List<byte[]> Chunks)> _assembling = [];
+    private long _sequence;
+    private long _received;
+    private volatile bool _stopping;
+    private Thread? _thread;
+
+    /// <summary>An exchange for node <paramref name="nodeId"/>; call <see cref="Start"/> to receive.</summary>
+    public PartialExchange(KafkaOptions options, string nodeId, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeId);
+        KafkaNative.EnsureLoaded();
+        _options = options;
+        _logger = logger;
+        // A restarted node is a new sender: its sequence starts again.
+        _sender = $"{nodeId}/{Guid.NewGuid():N}";
+        _producer = new ProducerBuilder<string?, byte[]?>(options.ToProducerConfig($"{nodeId}-partials"))
+            .SetKeySerializer(Serializers.Utf8).SetValueSerializer(Serializers.ByteArray).Build();
+    }
+
+    /// <summary>Partials received whole (from every node, this one included).</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Publishes one encoded partial.</summary>
+    public void Publish(byte[] partial)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        var sequence = ++_sequence;
+        var count = Math.Max(1, (partial.Length + ChunkBytes - 1) / ChunkBytes);
+        for (var i = 0; i < count; i++)
+        {
+            var chunk = partial.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, partial.Length - i * ChunkBytes)).ToArray();
+            var headers = new Headers
+            {
+                { "reco.sender", Encoding.UTF8.GetBytes(_sender) },
+                { "reco.sequence", BitConverter.GetBytes(sequence) },
+                { "reco.chunk", BitConverter.GetBytes(i) },
+                { "reco.chunks", BitConverter.GetBytes(count) },
+            };
+            _producer.Produce(_options.PartialsTopic, new Message<string?, byte[]?> { Key = _sender, Value = chunk, Headers = headers });
+        }
+    }
+
+    /// <summary>Starts reading the topic from its beginning; <paramref name="onPartial"/> gets each whole partial, in order, on the reader's thread.</summary>
+    public void Start(Action<byte[]> onPartial)
+    {
+        ArgumentNullException.ThrowIfNull(onPartial);
+        if (_thread is not null) throw new InvalidOperationException("the exchange was already started");
+        _thread = new Thread(() => Read(onPartial)) { IsBackground = true, Name = "partials" };
+        _thread.Start();
+    }
+
+    private void Read(Action<byte[]> onPartial)
+    {
+        var config = new ConsumerConfig(new Dictionary<string, string>(_options.Properties))
+        {
+            BootstrapServers = _options.BootstrapServers,
+            GroupId = $"{_sender}-partials",
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        };
+        using var consumer = new ConsumerBuilder<string?, byte[]?>(config).Build();
+        consumer.Assign(new TopicPartitionOffset(_options.PartialsTopic, 0, Offset.Beginning));
+        while (!_stopping)
+        {
+            ConsumeResult<string?, byte[]?>? record;
+            try
+            {
+                record = consumer.Consume(PollTimeout);
+            }
+            catch (ConsumeException ex)
+            {
+                _logger.LogWarning("Reading {Topic} failed: {Reason}", _options.PartialsTopic, ex.Error.Reason);
+                continue;
+            }
+            if (record?.Message?.Value is not { } value) continue;
+            if (Assemble(record.Message.Headers, value) is not { } whole) continue;
+            try
+            {
+                onPartial(whole);
+                Interlocked.Increment(ref _received);
+            }
+            catch (Exception ex)
+            {
+                // A partial that cannot be read is skipped by every node alike, so the models stay equal.
+                _logger.LogError(ex, "Skipped the model partial at {Offset} of {Topic}", record.Offset.Value, _options.PartialsTopic);
+            }
+        }
+        consumer.Close();
+    }
+
+    private byte[]? Assemble(Headers headers, byte[] chunk)
+    {
+        if (!headers.TryGetLastBytes("reco.sender", out var senderBytes) || !headers.TryGetLastBytes("reco.sequence", out var seq)
+            || !headers.TryGetLastBytes("reco.chunk", out var index) || !headers.TryGetLastBytes("reco.chunks", out var total))
+            return null;
+        var sender = Encoding.UTF8.GetString(senderBytes);
+        var (sequence, i, count) = (BitConverter.ToInt64(seq), BitConverter.ToInt32(index), BitConverter.ToInt32(total));
+        if (count == 1) return chunk;
+        if (!_assembling.TryGetValue(sender, out var part) || part.Sequence != sequence)
+        {
+            // A sender's chunks arrive in order; a new sequence means the previous one will not complete.
+            if (i != 0) return null;
+            part = (sequence, []);
+        }
+        part.Chunks.Add(chunk);
+        _assembling[sender] = part;
+        if (part.Chunks.Count < count) return null;
+        _assembling.Remove(sender);
+        var whole = new byte[part.Chunks.Sum(c => c.Length)];
+        var at = 0;
+        foreach (var c in part.Chunks)
+        {
+            c.CopyTo(whole, at);
+            at += c.Length;
+        }
+        return whole;
+    }
+
+    /// <summary>Flushes what was published and stops reading.</summary>
+    public void Dispose()
+    {
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        _stopping = true;
+        _thread?.Join();
+        _producer.Dispose();
+    }
+}
