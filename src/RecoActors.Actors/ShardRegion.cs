@@ -21,7 +21,8 @@ public sealed class ShardRegion : IShardListener
 {
     private static readonly TimeSpan ClaimRetry = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<int, ShardHandle> _shards = new();
-    private readonly ConcurrentDictionary<int, long> _unclaimed = new();
+    private readonly ConcurrentDictionary<int, bool> _unclaimed = new();
+    private long _nextClaim;
     private readonly RegionOptions _options;
     private readonly IShardStore _store;
     private readonly GlobalModel _model;
@@ -113,9 +114,8 @@ public sealed class ShardRegion : IShardListener
     {
         var p = partition.Partition.Value;
         if (_shards.TryGetValue(p, out var handle)) return handle.Actor.Backlog <= handle.Actor.Capacity / 2 ? pausedAt : null;
-        // Claimed while the store was down: the stored checkpoint, not Kafka's position, is where to start.
-        if (!_unclaimed.TryGetValue(p, out var retryAt) || Environment.TickCount64 < retryAt) return null;
-        return TryOpen(p);
+        // Assigned while the store was down: the stored checkpoint, not Kafka's position, is where to start.
+        return _unclaimed.ContainsKey(p) ? TryOpen(p) : null;
     }
 
     /// <summary>A copy of a user's profile from the shard that owns it here (loaded from the store if passivated).</summary>
@@ -133,9 +133,18 @@ public sealed class ShardRegion : IShardListener
             .ConfigureAwait(false);
     }
 
-    /// <summary>Claims the partition and starts its actor; null (and a retry later) while the store is unavailable.</summary>
+    /// <summary>
+    /// Claims the partition and starts its actor; null (and a retry later) while the store is unavailable. This runs
+    /// on the consumer's thread, so after one failure the node waits <see cref="ClaimRetry"/> before trying any
+    /// partition again, rather than blocking the poll loop once per partition.
+    /// </summary>
     private long? TryOpen(int partition)
     {
+        if (Environment.TickCount64 < Volatile.Read(ref _nextClaim))
+        {
+            _unclaimed[partition] = true;
+            return null;
+        }
         try
         {
             var generation = _store.ClaimAsync(partition, NodeId, _options.Endpoint).GetAwaiter().GetResult();
@@ -153,7 +162,8 @@ public sealed class ShardRegion : IShardListener
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _services.StoreIsDown(ex, partition);
-            _unclaimed[partition] = Environment.TickCount64 + (long)ClaimRetry.TotalMilliseconds;
+            _unclaimed[partition] = true;
+            Volatile.Write(ref _nextClaim, Environment.TickCount64 + (long)ClaimRetry.TotalMilliseconds);
             return null;
         }
     }
@@ -174,7 +184,16 @@ public sealed class ShardRegion : IShardListener
             flushed = false;
         }
         Stop(handle);
-        await handle.Actor.Stopped.ConfigureAwait(false);
+        try
+        {
+            await handle.Actor.Stopped.WaitAsync(_options.RevokeTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Let go already: whatever it is still doing can no longer touch the store's view of the partition.
+            _logger.LogError("{Node}: the actor of partition {Partition} did not stop within {Timeout}", NodeId, partition, _options.RevokeTimeout);
+        }
+        handle.Dispose();
         if (!flushed) return;
         try
         {

@@ -192,6 +192,28 @@ public abstract class ShardRegionContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_started_during_a_store_outage_waits_and_then_starts_every_partition_from_its_checkpoint()
+    {
+        var first = Produce(600, seed: 1, t0: 1_600_000_000_000, withBadRecords: false);
+        await using (var node = Start("node-a"))
+            await Until(() => node.Region.Applied == first.Count, "the first 600 events applied");
+
+        await BreakStoreAsync();
+        var second = Produce(900, seed: 2, t0: 1_700_000_000_000, withBadRecords: false);
+        await using var restarted = Start("node-b");
+        await Until(() => restarted.Consumer.PausedPartitions == 12, "every partition waits for the store");
+        Assert.Equal(0, restarted.Region.Applied);
+        Assert.Empty(restarted.Region.Partitions);
+
+        await RestoreStoreAsync();
+        await Until(() => restarted.Region.Applied == second.Count, "the 900 new events applied, and only those");
+        await restarted.DisposeAsync();
+        var all = first.Concat(second).ToList();
+        Assert.Equal(all.Count, await CheckpointSum());
+        await AssertMatchesReference(all);
+    }
+
+    [Fact]
     public async Task With_1000_resident_users_of_10000_active_residency_stays_bounded_and_results_are_unchanged()
     {
         var events = Produce(40_000, seed: 3, t0: 1_600_000_000_000, withBadRecords: false, users: 10_000);
