@@ -29,17 +29,19 @@ public sealed class ActorRef<T>
     public ValueTask TellAsync(T message, CancellationToken cancellationToken = default) => _cell.EnqueueAsync(message, cancellationToken);
 
     /// <summary>Sends the message <paramref name="build"/> makes around a reply slot and awaits the answer.</summary>
-    /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/>.</exception>
+    /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/>, counting any wait for room in a full mailbox.</exception>
     public async Task<TReply> Ask<TReply>(Func<Reply<TReply>, T> build, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(build);
         var reply = new Reply<TReply>();
-        await TellAsync(build(reply), cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            return await reply.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            await TellAsync(build(reply), deadline.Token).ConfigureAwait(false);
+            return await reply.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"{Path} did not answer within {timeout.TotalMilliseconds:0} ms");
         }

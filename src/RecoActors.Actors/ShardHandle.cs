@@ -1,7 +1,8 @@
 namespace RecoActors.Actors;
 
 /// <summary>A shard on this node, its actor, and the switch that lets it go.</summary>
-internal sealed class ShardHandle(Shard shard) : IDisposable
+/// <remarks>The token source is never disposed: the actor may still read its token after the region has let it go.</remarks>
+internal sealed class ShardHandle(Shard shard)
 {
     private readonly CancellationTokenSource _gone = new();
 
@@ -16,15 +17,6 @@ internal sealed class ShardHandle(Shard shard) : IDisposable
 
     public void LetGo()
     {
-        try
-        {
-            _gone.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already let go and disposed.
-        }
+        _gone.Cancel();
     }
-
-    public void Dispose() => _gone.Dispose();
 }

@@ -193,7 +193,6 @@ public sealed class ShardRegion : IShardListener
             // Let go already: whatever it is still doing can no longer touch the store's view of the partition.
             _logger.LogError("{Node}: the actor of partition {Partition} did not stop within {Timeout}", NodeId, partition, _options.RevokeTimeout);
         }
-        handle.Dispose();
         if (!flushed) return;
         try
         {

@@ -141,6 +141,22 @@ public class KernelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ask_times_out_while_the_mailbox_stays_full()
+    {
+        var gate = new TaskCompletionSource();
+        var counter = Counter("jammed", options: new ActorOptions { MailboxCapacity = 1 });
+        var entered = new TaskCompletionSource();
+        await counter.TellAsync(new Block(gate.Task, entered));
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(counter.TryTell(new Add(1)));
+
+        // The question cannot even be queued: the timeout must still hold (a revoke waits on this during an outage).
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => counter.Ask<int>(r => new Get(r), TimeSpan.FromMilliseconds(200)));
+        Assert.Contains("jammed", ex.Message);
+        gate.SetResult();
+    }
+
+    [Fact]
     public async Task Stop_handles_what_was_queued_runs_post_stop_and_dead_letters_later_messages()
     {
         var probe = new TestProbe<int>(_system);
