@@ -101,7 +101,8 @@ internal sealed class ShardActor(ShardHandle handle, ShardServices services) : A
             try
             {
                 await step(handle.Gone).ConfigureAwait(false);
-                services.StoreIsUp();
+                // Only a step that failed on the store and now succeeded proves it is back (many steps never touch it).
+                if (delay != FirstRetry) services.StoreIsUp();
                 return true;
             }
             catch (FencedException ex)

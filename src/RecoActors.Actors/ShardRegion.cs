@@ -155,6 +155,7 @@ public sealed class ShardRegion : IShardListener
                 new ActorOptions { MailboxCapacity = _options.MailboxCapacity, MaxAttempts = 3, IdleTimeout = _options.PassivateAfter });
             _shards[partition] = handle;
             _unclaimed.TryRemove(partition, out _);
+            _services.StoreIsUp();
             _logger.LogInformation("{Node} owns partition {Partition} (generation {Generation}) from offset {Offset}",
                 NodeId, partition, generation, shard.NextOffset);
             return shard.NextOffset;

@@ -28,6 +28,8 @@ public sealed class EventConsumer : IDisposable
     private volatile bool _killed;
     private Thread? _thread;
     private readonly Dictionary<TopicPartition, long> _paused = [];
+    private readonly HashSet<TopicPartition> _pausedBeforeRebalance = [];
+    private readonly Dictionary<TopicPartition, Offset> _assignedAt = [];
     private bool _rebalanced;
     private long _resumeCheckedAt;
     private int _pausedCount;
@@ -186,12 +188,18 @@ public sealed class EventConsumer : IDisposable
     {
         if (_rebalanced)
         {
-            // A partition paused before a rebalance and assigned again must not stay paused.
             _rebalanced = false;
             var assignment = _consumer.Assignment;
-            var running = assignment.Where(tp => !_paused.ContainsKey(tp)).ToList();
+            // A partition we paused before the rebalance and hold again must not stay paused, and must read from its
+            // new start, not from where it was paused. Other partitions are left alone: resuming a partition that
+            // was never paused can make librdkafka fetch its first records twice.
+            foreach (var tp in assignment.Where(tp => _pausedBeforeRebalance.Contains(tp) && !_paused.ContainsKey(tp)))
+            {
+                _consumer.Resume([tp]);
+                if (_assignedAt.TryGetValue(tp, out var start) && start != Offset.Unset) _consumer.Seek(new TopicPartitionOffset(tp, start));
+            }
+            _pausedBeforeRebalance.Clear();
             var waiting = assignment.Where(_paused.ContainsKey).ToList();
-            if (running.Count > 0) _consumer.Resume(running);
             if (waiting.Count > 0) _consumer.Pause(waiting);
         }
         if (_paused.Count == 0 || Environment.TickCount64 - _resumeCheckedAt < 5) return;
@@ -211,6 +219,8 @@ public sealed class EventConsumer : IDisposable
         _logger.LogInformation("{ClientId} assigned {Partitions}", ClientId, string.Join(",", partitions.Select(p => p.Partition.Value)));
         _rebalanced = true;
         var start = _listener.OnAssigned(partitions).ToList();
+        _assignedAt.Clear();
+        foreach (var tpo in start) _assignedAt[tpo.TopicPartition] = tpo.Offset;
         // A partition the listener could not open yet (its store is down) waits, paused, for ResumeFrom.
         foreach (var tpo in start.Where(s => s.Offset == Offset.Unset)) _paused[tpo.TopicPartition] = Offset.Unset.Value;
         return start;
@@ -220,15 +230,22 @@ public sealed class EventConsumer : IDisposable
     {
         _logger.LogInformation("{ClientId} revoked {Partitions}", ClientId, string.Join(",", partitions.Select(p => p.Partition.Value)));
         _deadLetters.Flush(DeadLetterFlushTimeout);
-        foreach (var p in partitions) _paused.Remove(p.TopicPartition);
+        Forget(partitions);
         _listener.OnRevoked(partitions.Select(p => p.TopicPartition).ToList());
     }
 
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
         _logger.LogWarning("{ClientId} lost {Partitions}", ClientId, string.Join(",", partitions.Select(p => p.Partition.Value)));
-        foreach (var p in partitions) _paused.Remove(p.TopicPartition);
+        Forget(partitions);
         _listener.OnLost(partitions.Select(p => p.TopicPartition).ToList());
+    }
+
+    /// <summary>Partitions leaving: no longer ours to resume, but remembered in case they come back paused.</summary>
+    private void Forget(List<TopicPartitionOffset> partitions)
+    {
+        foreach (var p in partitions)
+            if (_paused.Remove(p.TopicPartition)) _pausedBeforeRebalance.Add(p.TopicPartition);
     }
 
     private static LogLevel ToLevel(SyslogLevel level) => level switch
