@@ -129,8 +129,7 @@ public sealed class ShardRegion : IShardListener
     /// <summary>Flushes every shard now and waits (a graceful stop also flushes through revocation).</summary>
     public async Task FlushAsync()
     {
-        await Task.WhenAll(_shards.Values.Select(h => h.Actor.Ask<bool>(reply => new ShardMessage.Flush(reply), _options.RevokeTimeout)))
-            .ConfigureAwait(false);
+        await Task.WhenAll(_shards.Values.Select(FlushAsync)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -176,7 +175,7 @@ public sealed class ShardRegion : IShardListener
         bool flushed;
         try
         {
-            flushed = await handle.Actor.Ask<bool>(reply => new ShardMessage.Flush(reply), _options.RevokeTimeout).ConfigureAwait(false);
+            flushed = await FlushAsync(handle).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -204,6 +203,9 @@ public sealed class ShardRegion : IShardListener
             _logger.LogWarning("{Node} could not release partition {Partition}: {Error}", NodeId, partition, ex.Message);
         }
     }
+
+    private Task<bool> FlushAsync(ShardHandle handle) =>
+        handle.Actor.Ask<bool>(reply => new ShardMessage.Flush(reply), _options.RevokeTimeout);
 
     private static void Stop(ShardHandle handle)
     {

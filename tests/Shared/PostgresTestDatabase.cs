@@ -27,47 +27,35 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
         var admin = Environment.GetEnvironmentVariable("RECO_TEST_POSTGRES")
             ?? throw new InvalidOperationException("RECO_TEST_POSTGRES is not set: run the tests with ./reco test, which starts PostgreSQL");
         var name = prefix + Guid.NewGuid().ToString("N")[..12];
-        await using var connection = new NpgsqlConnection(admin);
-        await connection.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {name};", connection);
-        await create.ExecuteNonQueryAsync();
+        await RunAsync(admin, $"CREATE DATABASE {name};");
         return new PostgresTestDatabase(admin, name);
     }
 
     /// <summary>Runs one statement in the test's database.</summary>
-    public async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string sql) => RunAsync(ConnectionString, sql);
 
     /// <summary>An outage: new connections to the database are refused and open ones are cut.</summary>
     public async Task GoOfflineAsync()
     {
-        await AdminAsync($"ALTER DATABASE {_name} ALLOW_CONNECTIONS false;");
-        await AdminAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_name}';");
+        await RunAsync(_admin, $"ALTER DATABASE {_name} ALLOW_CONNECTIONS false;");
+        await RunAsync(_admin, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_name}';");
     }
 
     /// <summary>Ends the outage.</summary>
-    public Task GoOnlineAsync() => AdminAsync($"ALTER DATABASE {_name} ALLOW_CONNECTIONS true;");
-
-    private async Task AdminAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_admin);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task GoOnlineAsync() => RunAsync(_admin, $"ALTER DATABASE {_name} ALLOW_CONNECTIONS true;");
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(_admin);
+        await RunAsync(_admin, $"DROP DATABASE IF EXISTS {_name} WITH (FORCE);");
+    }
+
+    private static async Task RunAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE);", connection);
-        await drop.ExecuteNonQueryAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 }
