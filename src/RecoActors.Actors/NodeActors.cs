@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RecoActors.Core;
@@ -11,6 +12,8 @@ public sealed class NodeActors : IAsyncDisposable
 {
     private readonly PartialExchange? _exchange;
     private long _eventsFolded;
+    private ChannelWriter<byte[]>? _arrived;
+    private Task _decoding = Task.CompletedTask;
 
     private NodeActors(RegionOptions region, ModelOptions model, IShardStore store, TimeSpan foldInterval, ILoggerFactory loggers,
         ItemCatalog catalog, PartialExchange? exchange)
@@ -23,9 +26,17 @@ public sealed class NodeActors : IAsyncDisposable
         Segments = System.Spawn($"{region.NodeId}/segments",
             () => new SegmentActor(Model, foldInterval, publish, events => Interlocked.Add(ref _eventsFolded, events)));
         Region = new ShardRegion(region, store, Model, Catalog, System, Segments, loggers.CreateLogger("RecoActors.ShardRegion"));
-        // Decoding runs on the exchange's reader thread; folding stays with the segment actor.
-        exchange?.Start(bytes => Segments.TellAsync(new SegmentMessage.Exchanged(PartialCodec.Decode(bytes, catalog.GetOrAdd, model)))
-            .AsTask().GetAwaiter().GetResult());
+        if (exchange is null) return;
+        // The reader only fetches: a reader that falls behind the topic's retention loses partials. Decoding runs on
+        // its own task, in arrival order; folding stays with the segment actor.
+        var arrived = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _decoding = Task.Run(async () =>
+        {
+            await foreach (var bytes in arrived.Reader.ReadAllAsync().ConfigureAwait(false))
+                await Segments.TellAsync(new SegmentMessage.Exchanged(PartialCodec.Decode(bytes, catalog.GetOrAdd, model))).ConfigureAwait(false);
+        });
+        _arrived = arrived.Writer;
+        exchange.Start(bytes => arrived.Writer.TryWrite(bytes));
     }
 
     /// <summary>Events in the partials folded into this node's model so far (every node's, with an exchange).</summary>
@@ -72,5 +83,7 @@ public sealed class NodeActors : IAsyncDisposable
     {
         await System.DisposeAsync().ConfigureAwait(false);
         _exchange?.Dispose();
+        _arrived?.TryComplete();
+        await _decoding.ConfigureAwait(false);
     }
 }

@@ -38,4 +38,27 @@ public sealed record RegionOptions
 
     /// <summary>Longest pause between retries of a store step during an outage.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Every problem with these options, each naming its field under <paramref name="section"/>; empty when valid.</summary>
+    public IReadOnlyList<string> Validate(string section = "Reco:Shards")
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(NodeId)) errors.Add($"{section}:NodeId is required");
+        if (string.IsNullOrWhiteSpace(Topic)) errors.Add($"{section}:Topic is required");
+        Positive(CommitEvery, nameof(CommitEvery));
+        Positive(ContributeEvery, nameof(ContributeEvery));
+        Positive(MaxResidentUsers, nameof(MaxResidentUsers));
+        if (MailboxCapacity < 2) errors.Add($"{section}:MailboxCapacity must be at least 2 (it was {MailboxCapacity})");
+        Positive(CommitInterval, nameof(CommitInterval));
+        Positive(TickInterval, nameof(TickInterval));
+        Positive(PassivateAfter, nameof(PassivateAfter));
+        Positive(RevokeTimeout, nameof(RevokeTimeout));
+        Positive(MaxRetryDelay, nameof(MaxRetryDelay));
+        return errors;
+
+        void Positive<T>(T value, string name) where T : IComparable<T>
+        {
+            if (value.CompareTo(default!) <= 0) errors.Add($"{section}:{name} must be positive (it was {value})");
+        }
+    }
 }

@@ -26,6 +26,12 @@ public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval, Actio
     : Actor<SegmentMessage>
 {
     private const string FoldTimer = "fold";
+
+    /// <summary>
+    /// A merged partial is published early once it covers this many events: its co-visitation pairs grow with the
+    /// events, and a partial that outgrows the partials topic's retention (5 MB on librdkafka's mock cluster) is lost.
+    /// </summary>
+    private const long PublishEvery = 10_000;
     private ModelPartial _pending = model.NewPartial();
 
     /// <inheritdoc />
@@ -37,7 +43,12 @@ public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval, Actio
                 // A lone partial is folded as it is, so one shard folding every N events matches the single-stream loop bit for bit.
                 if (_pending.IsEmpty) _pending = contribute.Partial;
                 else _pending.MergeFrom(contribute.Partial, model.Current.Options.ModelHalfLifeMs);
-                if (!Context.Timers.IsActive(FoldTimer)) Context.Timers.StartSingle(FoldTimer, SegmentMessage.Fold.Instance, foldInterval);
+                if (publish is not null && _pending.Events >= PublishEvery)
+                {
+                    Context.Timers.Cancel(FoldTimer);
+                    FoldPending();
+                }
+                else if (!Context.Timers.IsActive(FoldTimer)) Context.Timers.StartSingle(FoldTimer, SegmentMessage.Fold.Instance, foldInterval);
                 break;
             case SegmentMessage.Fold:
                 FoldPending();

@@ -126,12 +126,12 @@ public sealed class Shard
     /// <summary>A resident user's profile, or null.</summary>
     public Profile? Profile(string userId) => _users.TryGetValue(userId, out var r) ? r.Value.Profile : null;
 
-    /// <summary>A copy of a user's profile: the resident one, else the stored one (not made resident); null if unknown.</summary>
-    public async ValueTask<Profile?> ReadProfileAsync(string userId, CancellationToken cancellationToken = default)
+    /// <summary>A copy of a user's state: the resident one, else the stored one (not made resident); null if unknown.</summary>
+    public async ValueTask<UserState?> ReadUserAsync(string userId, CancellationToken cancellationToken = default)
     {
-        if (_users.TryGetValue(userId, out var node)) return node.Value.Profile.Clone();
+        if (_users.TryGetValue(userId, out var node)) return new UserState(node.Value.Profile.Clone(), node.Value.LastOffset);
         var record = await _store.ReadUserAsync(userId, cancellationToken).ConfigureAwait(false);
-        return record is null ? null : ProfileCodec.Decode(record.Snapshot, _catalog.GetOrAdd, _options);
+        return record is null ? null : new UserState(ProfileCodec.Decode(record.Snapshot, _catalog.GetOrAdd, _options), record.LastOffset);
     }
 
     /// <summary>Applies the event at <paramref name="offset"/>; an offset below <see cref="NextOffset"/> was applied already and is ignored.</summary>

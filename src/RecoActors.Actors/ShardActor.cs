@@ -50,10 +50,10 @@ internal sealed class ShardActor(ShardHandle handle, ShardServices services) : A
                 await ContributeAsync().ConfigureAwait(false);
                 flush.Reply.Send(await DurablyAsync(_shard.CommitAsync).ConfigureAwait(false));
                 break;
-            case ShardMessage.ReadProfile read:
-                Profile? profile = null;
-                if (await DurablyAsync(async ct => profile = await _shard.ReadProfileAsync(read.UserId, ct).ConfigureAwait(false)).ConfigureAwait(false))
-                    read.Reply.Send(profile);
+            case ShardMessage.ReadUser read:
+                UserState? user = null;
+                if (await DurablyAsync(async ct => user = await _shard.ReadUserAsync(read.UserId, ct).ConfigureAwait(false)).ConfigureAwait(false))
+                    read.Reply.Send(user);
                 else
                     read.Reply.Fail(new InvalidOperationException($"partition {_shard.Partition} is no longer on this node"));
                 break;

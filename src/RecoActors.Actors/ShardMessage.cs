@@ -16,8 +16,8 @@ public abstract record ShardMessage
     /// <summary>Commit now and hand the model partial over; answers false if the partition has moved (fenced).</summary>
     public sealed record Flush(Reply<bool> Reply) : ShardMessage;
 
-    /// <summary>A copy of a user's profile, loaded from the store if it is not resident; null for an unknown user.</summary>
-    public sealed record ReadProfile(string UserId, Reply<Profile?> Reply) : ShardMessage;
+    /// <summary>A copy of a user's state, loaded from the store if it is not resident; null for an unknown user.</summary>
+    public sealed record ReadUser(string UserId, Reply<UserState?> Reply) : ShardMessage;
 
     /// <summary>Timer: commit if one is due by time, and hand the model partial over.</summary>
     public sealed record Tick : ShardMessage

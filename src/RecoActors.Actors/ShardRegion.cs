@@ -23,6 +23,8 @@ public sealed class ShardRegion : IShardListener
     private readonly ConcurrentDictionary<int, ShardHandle> _shards = new();
     private readonly ConcurrentDictionary<int, bool> _unclaimed = new();
     private long _nextClaim;
+    private long _assignments;
+    private long _rebalances;
     private readonly RegionOptions _options;
     private readonly IShardStore _store;
     private readonly GlobalModel _model;
@@ -68,18 +70,21 @@ public sealed class ShardRegion : IShardListener
     /// <inheritdoc />
     public IEnumerable<TopicPartitionOffset> OnAssigned(IReadOnlyList<TopicPartition> partitions)
     {
+        Interlocked.Increment(ref _rebalances);
         var start = new List<TopicPartitionOffset>(partitions.Count);
         foreach (var tp in partitions)
         {
             var offset = TryOpen(tp.Partition.Value);
             start.Add(new TopicPartitionOffset(tp, offset is { } o ? new Offset(o) : Offset.Unset));
         }
+        Interlocked.Increment(ref _assignments);
         return start;
     }
 
     /// <inheritdoc />
     public void OnRevoked(IReadOnlyList<TopicPartition> partitions)
     {
+        Interlocked.Increment(ref _rebalances);
         var leaving = new List<ShardHandle>();
         foreach (var tp in partitions)
         {
@@ -92,6 +97,7 @@ public sealed class ShardRegion : IShardListener
     /// <inheritdoc />
     public void OnLost(IReadOnlyList<TopicPartition> partitions)
     {
+        Interlocked.Increment(ref _rebalances);
         foreach (var tp in partitions)
         {
             _unclaimed.TryRemove(tp.Partition.Value, out _);
@@ -118,13 +124,28 @@ public sealed class ShardRegion : IShardListener
         return _unclaimed.ContainsKey(p) ? TryOpen(p) : null;
     }
 
-    /// <summary>A copy of a user's profile from the shard that owns it here (loaded from the store if passivated).</summary>
-    /// <returns>The profile, or null for a user with no events; throws <see cref="KeyNotFoundException"/> if the partition is not on this node.</returns>
-    public Task<Profile?> ReadProfileAsync(int partition, string userId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>A copy of a user's state from the shard that holds it here (loaded from the store if passivated).</summary>
+    /// <returns>The state, or null for a user with no events; throws <see cref="KeyNotFoundException"/> if the partition is not on this node.</returns>
+    public Task<UserState?> ReadUserAsync(int partition, string userId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (!_shards.TryGetValue(partition, out var handle)) throw new KeyNotFoundException($"partition {partition} is not on node {NodeId}");
-        return handle.Actor.Ask<Profile?>(reply => new ShardMessage.ReadProfile(userId, reply), timeout, cancellationToken);
+        return handle.Actor.Ask<UserState?>(reply => new ShardMessage.ReadUser(userId, reply), timeout, cancellationToken);
     }
+
+    /// <summary>The next offset a held partition's shard will read, or null when the partition is not held here.</summary>
+    public long? NextOffset(int partition) => _shards.TryGetValue(partition, out var handle) ? handle.Shard.NextOffset : null;
+
+    /// <summary>Whether <paramref name="partition"/> is held (claimed and started) on this node now.</summary>
+    public bool Holds(int partition) => _shards.ContainsKey(partition);
+
+    /// <summary>
+    /// Ready to serve: the group has assigned this node its share (possibly none) and every assigned partition is
+    /// claimed and started from its checkpoint.
+    /// </summary>
+    public bool Ready => Volatile.Read(ref _assignments) > 0 && _unclaimed.IsEmpty;
+
+    /// <summary>Rebalances seen: assignments plus revocations and losses.</summary>
+    public long Rebalances => Interlocked.Read(ref _rebalances);
 
     /// <summary>Flushes every shard now and waits (a graceful stop also flushes through revocation).</summary>
     public async Task FlushAsync()

@@ -75,6 +75,25 @@ public sealed class EventConsumer : IDisposable
     /// <summary>The partitions this member holds now.</summary>
     public IReadOnlyList<TopicPartition> Assignment => _consumer.Assignment;
 
+    /// <summary>
+    /// The end of each held partition (the offset the next produced record gets) as last seen by the fetcher:
+    /// cheap, no broker round trip; a partition not fetched yet is left out.
+    /// </summary>
+    public IReadOnlyList<(TopicPartition Partition, long End)> Ends()
+    {
+        var ends = new List<(TopicPartition, long)>();
+        try
+        {
+            foreach (var tp in _consumer.Assignment)
+                if (_consumer.GetWatermarkOffsets(tp).High is { } high && high != Offset.Unset) ends.Add((tp, high.Value));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Killed or disposed: nothing is held any more.
+        }
+        return ends;
+    }
+
     /// <summary>Joins the group and starts the loop.</summary>
     public void Start()
     {

@@ -38,7 +38,10 @@ public sealed class PartialExchange : IDisposable
         _logger = logger;
         // A restarted node is a new sender: its sequence starts again.
         _sender = $"{nodeId}/{Guid.NewGuid():N}";
-        _producer = new ProducerBuilder<string?, byte[]?>(options.ToProducerConfig($"{nodeId}-partials"))
+        var config = options.ToProducerConfig($"{nodeId}-partials");
+        // Item ids and pair counts compress well; smaller partials stay within the topic's retention.
+        config.CompressionType = CompressionType.Lz4;
+        _producer = new ProducerBuilder<string?, byte[]?>(config)
             .SetKeySerializer(Serializers.Utf8).SetValueSerializer(Serializers.ByteArray).Build();
     }
 
@@ -83,7 +86,12 @@ public sealed class PartialExchange : IDisposable
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
         };
-        using var consumer = new ConsumerBuilder<string?, byte[]?>(config).Build();
+        // Several chunks per fetch, and no long waits between fetches: a reader that falls behind the retention loses partials.
+        config.Set("max.partition.fetch.bytes", (4 * ChunkBytes).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        config.FetchWaitMaxMs = 20;
+        using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
+            .SetLogHandler((_, m) => _logger.LogWarning("librdkafka {Facility} on {Topic}: {Message}", m.Facility, _options.PartialsTopic, m.Message))
+            .Build();
         consumer.Assign(new TopicPartitionOffset(_options.PartialsTopic, 0, Offset.Beginning));
         while (!_stopping)
         {

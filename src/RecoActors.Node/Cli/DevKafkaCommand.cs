@@ -22,7 +22,10 @@ internal static class DevKafkaCommand
             var events = parse.GetValue(topic)!;
             cluster.CreateTopic(events, parse.GetValue(partitions));
             cluster.CreateTopic(events + ".dlq", 1);
-            AnsiConsole.MarkupLineInterpolated($"[green]mock Kafka ready[/]: topic [bold]{events}[/] ({parse.GetValue(partitions)} partitions) and {events}.dlq");
+            var defaults = new KafkaOptions();
+            cluster.CreateTopic(defaults.PartialsTopic, 1);
+            AnsiConsole.MarkupLineInterpolated(
+                $"[green]mock Kafka ready[/]: topic [bold]{events}[/] ({parse.GetValue(partitions)} partitions), {events}.dlq and {defaults.PartialsTopic}");
             // Plain line last so scripts can read it.
             Console.WriteLine($"bootstrap.servers={cluster.BootstrapServers}");
             try { await Task.Delay(Timeout.Infinite, cancel); }

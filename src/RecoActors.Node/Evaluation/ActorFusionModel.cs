@@ -42,8 +42,8 @@ internal sealed class ActorFusionModel : IFusionModel, IDisposable
 
     public IReadOnlyList<int> Recommend(string userId, int count, IReadOnlySet<int> exclude)
     {
-        var profile = _node.Region.ReadProfileAsync(Partition.Partition.Value, userId, AskTimeout).GetAwaiter().GetResult();
-        return [.. Fusion.Rank(profile, _node.Model.Current, count, exclude).Select(r => r.Item)];
+        var user = _node.Region.ReadUserAsync(Partition.Partition.Value, userId, AskTimeout).GetAwaiter().GetResult();
+        return [.. Fusion.Rank(user?.Profile, _node.Model.Current, count, exclude).Select(r => r.Item)];
     }
 
     public void Apply(in Rating rating, int item)

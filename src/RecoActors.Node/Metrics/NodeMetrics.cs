@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using RecoActors.Node.Hosting;
+
+namespace RecoActors.Node;
+
+/// <summary>
+/// The node's instruments (meter <c>RecoActors.Node</c>): events applied and their rate, lag per partition, resident
+/// users, recommendation latency, dead letters, rebalances. Exported over OTLP when configured and as text at <c>/metrics</c>.
+/// </summary>
+public sealed class NodeMetrics : IDisposable
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "RecoActors.Node";
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly Histogram<double> _recommendation;
+    private readonly object _rateLock = new();
+    private long _rateApplied;
+    private long _rateAt = Stopwatch.GetTimestamp();
+    private double _rate;
+
+    /// <summary>Instruments reading <paramref name="node"/>.</summary>
+    public NodeMetrics(RecoNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var region = node.Actors.Region;
+        _meter.CreateObservableCounter("reco.events.applied", () => region.Applied, "{event}", "Events applied to profiles by this node");
+        _meter.CreateObservableGauge("reco.events.rate", () => Rate(region.Applied), "{event}/s", "Events applied per second since the last reading");
+        _meter.CreateObservableCounter("reco.dead_letters", () => node.DeadLetters, "{record}", "Records sent to the dead-letter topic");
+        _meter.CreateObservableCounter("reco.rebalances", () => region.Rebalances, "{rebalance}", "Assignments, revocations and losses seen");
+        _meter.CreateObservableGauge("reco.users.resident", () => region.Residents.Count, "{user}", "Users held in memory");
+        _meter.CreateObservableGauge("reco.partition.lag", () => node.Lag().Select(l => new Measurement<long>(l.Lag,
+            new KeyValuePair<string, object?>("partition", l.Partition))), "{record}", "Records produced but not yet applied, per held partition");
+        _meter.CreateObservableGauge("reco.model.version", () => node.Actors.Model.Current.Version, null, "Version of the model snapshot");
+        _recommendation = _meter.CreateHistogram<double>("reco.recommendation.duration", "ms", "Time to rank one user's items on its owner",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000] });
+    }
+
+    /// <summary>Records one recommendation computed here.</summary>
+    public void RecordRecommendation(TimeSpan elapsed) => _recommendation.Record(elapsed.TotalMilliseconds);
+
+    private double Rate(long applied)
+    {
+        lock (_rateLock)
+        {
+            var seconds = Stopwatch.GetElapsedTime(_rateAt).TotalSeconds;
+            if (seconds < 0.5) return _rate;
+            _rate = (applied - _rateApplied) / seconds;
+            _rateApplied = applied;
+            _rateAt = Stopwatch.GetTimestamp();
+            return _rate;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}
