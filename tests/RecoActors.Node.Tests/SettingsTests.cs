@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using RecoActors.Node.Hosting;
+
+namespace RecoActors.Node.Tests;
+
+public sealed class SettingsTests
+{
+    private static IReadOnlyList<string> Errors(params (string Key, string Value)[] values)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
+            .Build();
+        return RecoSettings.Bind(configuration).Errors;
+    }
+
+    [Fact]
+    public void Good_settings_have_no_errors() =>
+        Assert.Empty(Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), ("Reco:Node:Id", "reco-0"), ("Reco:Store:Kind", "postgres"),
+            ("Reco:Store:ConnectionString", "Host=db"), ("Reco:Shards:CommitInterval", "00:00:02"), ("Reco:Model:Segments", "8")));
+
+    [Theory]
+    [InlineData("Reco:Store:Kind", "mysql", "Reco:Store:Kind 'mysql' must be 'sqlite' or 'postgres'")]
+    [InlineData("Reco:Http:Port", "70000", "Reco:Http:Port must be between 0 and 65535")]
+    [InlineData("Reco:Http:Token", "short", "Reco:Http:Token must be at least 16 characters")]
+    [InlineData("Reco:Shards:CommitEvery", "0", "Reco:Shards:CommitEvery must be positive")]
+    [InlineData("Reco:Kafka:AssignmentStrategy", "cooperative-sticky", "Reco:Kafka:AssignmentStrategy 'cooperative-sticky'")]
+    [InlineData("Reco:Model:Dimension", "1", "Reco:Model:Dimension")]
+    [InlineData("Reco:Node:Endpoint", "ftp://x", "Reco:Node:Endpoint 'ftp://x' must be an absolute http(s) URL")]
+    [InlineData("Reco:Http:Port", "eighty", "Reco:Http:Port")]
+    [InlineData("Reco:Htp:Port", "8080", "'Htp'")]
+    public void A_wrong_setting_is_named(string key, string value, string expected)
+    {
+        var errors = Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), (key, value));
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_bootstrap_server_is_named() =>
+        Assert.Contains("Reco:Kafka:BootstrapServers is required (host:port[,host:port…])", Errors());
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+using RecoActors.Kafka;
+using RecoActors.Node.Hosting;
+
+namespace RecoActors.Node.Tests;
+
+/// <summary>A mock Kafka cluster with the three topics, a shared SQLite store in a temporary folder, and nodes started on it in-process.</summary>
+internal sealed class TestCluster : IAsyncDisposable
+{
+    public const int Partitions = 12;
+    private readonly List<NodeServer> _nodes = [];
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("reco-node-tests-");
+
+    public TestCluster()
+    {
+        Cluster = MockKafkaCluster.Start(3);
+        Kafka = new KafkaOptions { BootstrapServers = Cluster.BootstrapServers };
+        Cluster.CreateTopic(Kafka.EventsTopic, Partitions);
+        Cluster.CreateTopic(Kafka.DeadLetterTopic, 1);
+        Cluster.CreateTopic(Kafka.PartialsTopic, 1);
+    }
+
+    public MockKafkaCluster Cluster { get; }
+
+    public KafkaOptions Kafka { get; }
+
+    /// <summary>Settings every node here shares: the mock's short group timeouts (STACK.md), port 0, one store file.</summary>
+    public Dictionary<string, string?> Settings(string nodeId) => new()
+    {
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Reco:Node:Id"] = nodeId,
+        ["Reco:Http:Port"] = "0",
+        ["Reco:Store:Path"] = Path.Combine(_folder.FullName, "reco.db"),
+        ["Reco:Kafka:BootstrapServers"] = Cluster.BootstrapServers,
+        ["Reco:Kafka:SessionTimeoutMs"] = "6000",
+        ["Reco:Kafka:HeartbeatIntervalMs"] = "500",
+        ["Reco:Kafka:MaxPollIntervalMs"] = "10000",
+    };
+
+    public async Task<NodeServer> StartNodeAsync(string nodeId, IDictionary<string, string?>? extra = null)
+    {
+        var settings = Settings(nodeId);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
+        var node = await NodeServer.StartAsync([], config => config.AddInMemoryCollection(settings));
+        _nodes.Add(node);
+        return node;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+        Cluster.Dispose();
+        _folder.Delete(recursive: true);
+    }
+}
+
+/// <summary>Awaits a condition with a deadline: synchronisation for tests, never a fixed sleep.</summary>
+internal static class Eventually
+{
+    public static async Task True(Func<Task<bool>> condition, TimeSpan within, string what)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {within.TotalSeconds:0.#} s: {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    public static Task True(Func<bool> condition, TimeSpan within, string what) => True(() => Task.FromResult(condition()), within, what);
+}
