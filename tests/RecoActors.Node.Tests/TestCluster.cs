@@ -68,4 +68,17 @@ internal static class Eventually
     }
 
     public static Task True(Func<bool> condition, TimeSpan within, string what) => True(() => Task.FromResult(condition()), within, what);
+
+    /// <summary>On a timeout, adds what <paramref name="explain"/> says (read at the time of failure) to the message.</summary>
+    public static async Task OrExplain(this Task waiting, Func<string> explain)
+    {
+        try
+        {
+            await waiting;
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\n{explain()}", ex);
+        }
+    }
 }
