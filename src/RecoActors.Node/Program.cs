@@ -9,6 +9,7 @@ var root = new RootCommand("RecoActors: an actor-based streaming recommender on 
     ProduceCommand.Create(),
     RecommendCommand.Create(),
     EvalCommand.Create(),
+    BenchCommand.Create(),
 };
 // The node's host handles SIGTERM itself (a graceful hand-off can take longer than a fixed timeout).
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -68,6 +68,10 @@ public sealed class NodeServer : IAsyncDisposable
     public static async Task<NodeServer> StartAsync(string[] args, Action<IConfigurationBuilder>? configure = null,
         CancellationToken cancellationToken = default)
     {
+        // A fold holds a pool thread for tens of milliseconds; on two cores the pool's default minimum (one thread
+        // per core) then queues requests behind it while it slowly adds threads. Start with enough for that not to happen.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder.Configuration);
         var (settings, errors) = RecoSettings.Bind(builder.Configuration);
