@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using RecoActors.Evaluation;
 using RecoActors.Kafka;
 using RecoActors.Node.Hosting;
@@ -43,84 +42,62 @@ internal static class BenchCommand
         var half = ratings.Count / 2;
         var users = ratings.Select(r => r.UserId).Distinct().ToArray();
 
-        using var cluster = MockKafkaCluster.Start(3);
-        var kafka = new KafkaOptions { BootstrapServers = cluster.BootstrapServers };
-        cluster.CreateTopic(kafka.EventsTopic, 12);
-        cluster.CreateTopic(kafka.DeadLetterTopic, 1);
-        cluster.CreateTopic(kafka.PartialsTopic, 1);
-        var folder = Directory.CreateTempSubdirectory("reco-bench-");
-        try
-        {
-            await using var server = await NodeServer.StartAsync([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Reco:Node:Id"] = "bench-node",
-                ["Reco:Http:Port"] = "0",
-                ["Reco:Store:Path"] = Path.Combine(folder.FullName, "reco.db"),
-                ["Reco:ItemsPath"] = data.FullName,
-                ["Reco:Kafka:BootstrapServers"] = cluster.BootstrapServers,
-                ["Reco:Kafka:SessionTimeoutMs"] = "6000",
-                ["Reco:Kafka:HeartbeatIntervalMs"] = "500",
-            }), cancel);
-            using var producer = EventProducer.Create(kafka);
-            foreach (var r in ratings.Take(half)) producer.Produce(r.ToEvent());
-            producer.Flush(TimeSpan.FromSeconds(60));
-            var region = server.Node.Actors.Region;
-            var warm = Stopwatch.StartNew();
-            while (region.Applied < half && warm.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100, cancel);
-            AnsiConsole.MarkupLineInterpolated($"node at {server.Address} holds {half:N0} events of {users.Length} users; measuring {seconds} s: {clients} clients, {rate:N0} requests/s, {ingestRate:N0} events/s streaming in");
+        await using var embedded = await EmbeddedNode.StartAsync("bench-node", 12, new Dictionary<string, string?> { ["Reco:ItemsPath"] = data.FullName }, cancel);
+        var (server, kafka) = (embedded.Server, embedded.Kafka);
+        using var producer = EventProducer.Create(kafka);
+        foreach (var r in ratings.Take(half)) producer.Produce(r.ToEvent());
+        producer.Flush(TimeSpan.FromSeconds(60));
+        var region = server.Node.Actors.Region;
+        var warm = Stopwatch.StartNew();
+        while (region.Applied < half && warm.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100, cancel);
+        AnsiConsole.MarkupLineInterpolated($"node at {server.Address} holds {half:N0} events of {users.Length} users; measuring {seconds} s: {clients} clients, {rate:N0} requests/s, {ingestRate:N0} events/s streaming in");
 
-            // Warm-up (JIT, connection pool) is timed but not counted.
-            var warmUp = TimeSpan.FromSeconds(3);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            stop.CancelAfter(warmUp + TimeSpan.FromSeconds(seconds));
-            var appliedBefore = region.Applied;
-            var ingestion = Task.Run(() => Ingest(producer, ratings, half, ingestRate, stop.Token), CancellationToken.None);
-            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
-            using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(10) };
-            var recommend = new List<double>[clients];
-            var health = new List<double>[clients];
-            var failures = 0;
-            var clock = Stopwatch.StartNew();
-            var period = TimeSpan.FromSeconds(clients / (double)rate);
-            await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
-            {
-                (recommend[c], health[c]) = ([], []);
-                var random = new Random(c);
-                // Open loop: each client keeps its own schedule, so a slow answer does not hide the queue behind it.
-                var next = clock.Elapsed + period * random.NextDouble();
-                for (var i = 0; !stop.IsCancellationRequested; i++)
-                {
-                    var wait = next - clock.Elapsed;
-                    if (wait > TimeSpan.Zero) await Task.Delay(wait, CancellationToken.None);
-                    var path = i % 2 == 0 ? $"/v1/users/{users[random.Next(users.Length)]}/recommendations?n=10" : "/healthz";
-                    var started = Stopwatch.GetTimestamp();
-                    using var response = await http.GetAsync(path, CancellationToken.None);
-                    await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
-                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failures);
-                    if (clock.Elapsed > warmUp) (i % 2 == 0 ? recommend[c] : health[c]).Add(ms);
-                    next += period;
-                }
-            }, CancellationToken.None)));
-            var elapsed = (clock.Elapsed - warmUp).TotalSeconds;
-            var ingested = await ingestion;
-            var applied = region.Applied - appliedBefore;
-
-            var rec = recommend.SelectMany(l => l).Order().ToArray();
-            var ok = health.SelectMany(l => l).Order().ToArray();
-            var table = new Table().Title("HTTP latency on loopback, ms").AddColumns("endpoint", "requests/s", "p50", "p90", "p99", "max", "p99 vs /healthz");
-            table.AddRow("/healthz (baseline)", $"{ok.Length / elapsed:N0}", F(ok, 0.5), F(ok, 0.9), F(ok, 0.99), $"{ok[^1]:F2}", "1.00");
-            table.AddRow("/v1/users/{id}/recommendations?n=10", $"{rec.Length / elapsed:N0}", F(rec, 0.5), F(rec, 0.9), F(rec, 0.99), $"{rec[^1]:F2}",
-                $"{Quantile(rec, 0.99) / Quantile(ok, 0.99):F2}");
-            AnsiConsole.Write(table);
-            AnsiConsole.MarkupLineInterpolated($"while measuring: {ingested:N0} events produced, {applied:N0} applied ({applied / elapsed:N0}/s); {failures} failed requests; target p99 ≤ 5 ms for recommendations: {(Quantile(rec, 0.99) <= 5 ? "met" : "missed")}");
-            return failures == 0 ? 0 : 1;
-        }
-        finally
+        // Warm-up (JIT, connection pool) is timed but not counted.
+        var warmUp = TimeSpan.FromSeconds(3);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        stop.CancelAfter(warmUp + TimeSpan.FromSeconds(seconds));
+        var appliedBefore = region.Applied;
+        var ingestion = Task.Run(() => Ingest(producer, ratings, half, ingestRate, stop.Token), CancellationToken.None);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+        using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(10) };
+        var recommend = new List<double>[clients];
+        var health = new List<double>[clients];
+        var failures = 0;
+        var clock = Stopwatch.StartNew();
+        var period = TimeSpan.FromSeconds(clients / (double)rate);
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
-            folder.Delete(recursive: true);
-        }
+            (recommend[c], health[c]) = ([], []);
+            var random = new Random(c);
+            // Open loop: each client keeps its own schedule, so a slow answer does not hide the queue behind it.
+            var next = clock.Elapsed + period * random.NextDouble();
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var wait = next - clock.Elapsed;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, CancellationToken.None);
+                var path = i % 2 == 0 ? $"/v1/users/{users[random.Next(users.Length)]}/recommendations?n=10" : "/healthz";
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.GetAsync(path, CancellationToken.None);
+                await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
+                var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failures);
+                if (clock.Elapsed > warmUp) (i % 2 == 0 ? recommend[c] : health[c]).Add(ms);
+                next += period;
+            }
+        }, CancellationToken.None)));
+        var elapsed = (clock.Elapsed - warmUp).TotalSeconds;
+        var ingested = await ingestion;
+        var applied = region.Applied - appliedBefore;
+
+        var rec = recommend.SelectMany(l => l).Order().ToArray();
+        var ok = health.SelectMany(l => l).Order().ToArray();
+        var table = new Table().Title("HTTP latency on loopback, ms").AddColumns("endpoint", "requests/s", "p50", "p90", "p99", "max", "p99 vs /healthz");
+        table.AddRow("/healthz (baseline)", $"{ok.Length / elapsed:N0}", F(ok, 0.5), F(ok, 0.9), F(ok, 0.99), $"{ok[^1]:F2}", "1.00");
+        table.AddRow("/v1/users/{id}/recommendations?n=10", $"{rec.Length / elapsed:N0}", F(rec, 0.5), F(rec, 0.9), F(rec, 0.99), $"{rec[^1]:F2}",
+            $"{Quantile(rec, 0.99) / Quantile(ok, 0.99):F2}");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"while measuring: {ingested:N0} events produced, {applied:N0} applied ({applied / elapsed:N0}/s); {failures} failed requests; target p99 ≤ 5 ms for recommendations: {(Quantile(rec, 0.99) <= 5 ? "met" : "missed")}");
+        return failures == 0 ? 0 : 1;
     }
 
     /// <summary>Streams the second half of the sample at a steady rate until stopped; returns how many were produced.</summary>

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
-using Microsoft.Extensions.Configuration;
 using RecoActors.Evaluation;
 using RecoActors.Kafka;
 using RecoActors.Node.Hosting;
@@ -45,85 +44,66 @@ internal static class DemoCommand
             titles = ItemTextFile.Read(movies).Items.ToDictionary(i => i.ItemId, i => i.Title);
 
         AnsiConsole.MarkupLine("[bold]RecoActors demo[/]: mock Kafka, one node (shard and segment actors, SQLite checkpoints, HTTP API).");
-        using var cluster = MockKafkaCluster.Start(3);
-        var kafka = new KafkaOptions { BootstrapServers = cluster.BootstrapServers };
-        cluster.CreateTopic(kafka.EventsTopic, Partitions);
-        cluster.CreateTopic(kafka.DeadLetterTopic, 1);
-        cluster.CreateTopic(kafka.PartialsTopic, 1);
-        var folder = Directory.CreateTempSubdirectory("reco-demo-");
-        AnsiConsole.MarkupLineInterpolated($"mock Kafka at [grey]{cluster.BootstrapServers}[/], topic [bold]{kafka.EventsTopic}[/] with {Partitions} partitions; store [grey]{folder.FullName}[/]");
-        try
+        await using var embedded = await EmbeddedNode.StartAsync("demo-node", Partitions, new Dictionary<string, string?>
         {
-            await using var server = await NodeServer.StartAsync([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Reco:Node:Id"] = "demo-node",
-                ["Reco:Http:Port"] = "0",
-                ["Reco:Store:Path"] = Path.Combine(folder.FullName, "reco.db"),
-                ["Reco:ItemsPath"] = data.FullName,
-                ["Reco:Exchange"] = "false",
-                ["Reco:Kafka:BootstrapServers"] = cluster.BootstrapServers,
-                ["Reco:Kafka:SessionTimeoutMs"] = "6000",
-                ["Reco:Kafka:HeartbeatIntervalMs"] = "500",
-            }), cancel);
-            AnsiConsole.MarkupLineInterpolated($"node [bold]{server.Node.Id}[/] serving HTTP at [link]{server.Address}[/]");
+            ["Reco:ItemsPath"] = data.FullName,
+            ["Reco:Exchange"] = "false",
+        }, cancel);
+        var (server, kafka) = (embedded.Server, embedded.Kafka);
+        AnsiConsole.MarkupLineInterpolated($"mock Kafka at [grey]{embedded.Cluster.BootstrapServers}[/], topic [bold]{kafka.EventsTopic}[/] with {Partitions} partitions; store [grey]{embedded.Folder}[/]");
+        AnsiConsole.MarkupLineInterpolated($"node [bold]{server.Node.Id}[/] serving HTTP at [link]{server.Address}[/]");
 
-            var clock = Stopwatch.StartNew();
-            using (var producer = EventProducer.Create(kafka))
-            {
-                foreach (var r in ratings) producer.Produce(r.ToEvent());
-                // A few records that are not events: they go to the dead-letter topic and stop nothing.
-                producer.ProduceRaw("demo", "not json"u8.ToArray());
-                producer.ProduceRaw("demo", Encoding.UTF8.GetBytes("""{"userId":"demo","itemId":"1","type":"teleport","ts":946684800000}"""));
-                producer.ProduceRaw("demo", null);
-                producer.Flush(TimeSpan.FromSeconds(60));
-            }
-            AnsiConsole.MarkupLineInterpolated($"produced {ratings.Count:N0} ratings and 3 malformed records in {clock.Elapsed.TotalSeconds:F1} s");
+        var clock = Stopwatch.StartNew();
+        using (var producer = EventProducer.Create(kafka))
+        {
+            foreach (var r in ratings) producer.Produce(r.ToEvent());
+            // A few records that are not events: they go to the dead-letter topic and stop nothing.
+            producer.ProduceRaw("demo", "not json"u8.ToArray());
+            producer.ProduceRaw("demo", Encoding.UTF8.GetBytes("""{"userId":"demo","itemId":"1","type":"teleport","ts":946684800000}"""));
+            producer.ProduceRaw("demo", null);
+            producer.Flush(TimeSpan.FromSeconds(60));
+        }
+        AnsiConsole.MarkupLineInterpolated($"produced {ratings.Count:N0} ratings and 3 malformed records in {clock.Elapsed.TotalSeconds:F1} s");
 
-            var region = server.Node.Actors.Region;
-            var deadline = Stopwatch.StartNew();
-            await AnsiConsole.Progress().AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .StartAsync(async ctx =>
+        var region = server.Node.Actors.Region;
+        var deadline = Stopwatch.StartNew();
+        await AnsiConsole.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("consuming", maxValue: ratings.Count);
+                var (lastApplied, lastAt) = (0L, Stopwatch.GetTimestamp());
+                while ((region.Applied < ratings.Count || server.Node.DeadLetters < 3) && deadline.Elapsed < TimeSpan.FromSeconds(90) && !cancel.IsCancellationRequested)
                 {
-                    var task = ctx.AddTask("consuming", maxValue: ratings.Count);
-                    var (lastApplied, lastAt) = (0L, Stopwatch.GetTimestamp());
-                    while ((region.Applied < ratings.Count || server.Node.DeadLetters < 3) && deadline.Elapsed < TimeSpan.FromSeconds(90) && !cancel.IsCancellationRequested)
-                    {
-                        await Task.Delay(250, CancellationToken.None);
-                        var applied = region.Applied;
-                        var rate = (applied - lastApplied) / Stopwatch.GetElapsedTime(lastAt).TotalSeconds;
-                        (lastApplied, lastAt) = (applied, Stopwatch.GetTimestamp());
-                        task.Value = applied;
-                        task.Description = $"consuming [bold]{rate,9:N0}[/] events/s";
-                    }
-                    task.Value = region.Applied;
-                    task.Description = "consumed";
-                });
-            // Wait for the segment actor to fold what the shards contributed.
-            while (server.Node.Actors.EventsFolded < region.Applied && deadline.Elapsed < TimeSpan.FromSeconds(100)) await Task.Delay(100, CancellationToken.None);
-            AnsiConsole.MarkupLineInterpolated(
-                $"applied {region.Applied:N0} events in {clock.Elapsed.TotalSeconds:F1} s; {server.Node.DeadLetters} records went to {kafka.DeadLetterTopic}; model version {server.Node.Actors.Model.Current.Version}");
-            if (region.Applied < ratings.Count) return 1;
+                    await Task.Delay(250, CancellationToken.None);
+                    var applied = region.Applied;
+                    var rate = (applied - lastApplied) / Stopwatch.GetElapsedTime(lastAt).TotalSeconds;
+                    (lastApplied, lastAt) = (applied, Stopwatch.GetTimestamp());
+                    task.Value = applied;
+                    task.Description = $"consuming [bold]{rate,9:N0}[/] events/s";
+                }
+                task.Value = region.Applied;
+                task.Description = "consumed";
+            });
+        // Wait for the segment actor to fold what the shards contributed.
+        while (server.Node.Actors.EventsFolded < region.Applied && deadline.Elapsed < TimeSpan.FromSeconds(100)) await Task.Delay(100, CancellationToken.None);
+        AnsiConsole.MarkupLineInterpolated(
+            $"applied {region.Applied:N0} events in {clock.Elapsed.TotalSeconds:F1} s; {server.Node.DeadLetters} records went to {kafka.DeadLetterTopic}; model version {server.Node.Actors.Model.Current.Version}");
+        if (region.Applied < ratings.Count) return 1;
 
-            var active = ratings.GroupBy(r => r.UserId).OrderByDescending(g => g.Count()).Select(g => g.Key).Take(3).Append("someone-new");
-            foreach (var user in active)
-            {
-                var answer = await server.RouterActor.Ask<RecommendationsResponse>(reply => new RouterMessage.Recommend(user, 5, reply), TimeSpan.FromSeconds(10));
-                AnsiConsole.Write(RecommendCommand.Render(answer, id => titles.GetValueOrDefault(id, id)));
-            }
-
-            var snapshot = server.Node.Actors.Model.Current;
-            var segments = new Table().Title("segments").AddColumns("segment", "weight", "top movies");
-            for (var k = 0; k < snapshot.SegmentCount; k++)
-                segments.AddRow($"{k}", $"{snapshot.Weights[k]:N1}",
-                    Markup.Escape(string.Join(" | ", snapshot.TopItems(k, 3).Select(t => titles.GetValueOrDefault(t.ItemId, t.ItemId)))));
-            AnsiConsole.Write(segments);
-            return 0;
-        }
-        finally
+        var active = ratings.GroupBy(r => r.UserId).OrderByDescending(g => g.Count()).Select(g => g.Key).Take(3).Append("someone-new");
+        foreach (var user in active)
         {
-            folder.Delete(recursive: true);
+            var answer = await server.RouterActor.Ask<RecommendationsResponse>(reply => new RouterMessage.Recommend(user, 5, reply), TimeSpan.FromSeconds(10));
+            AnsiConsole.Write(RecommendCommand.Render(answer, id => titles.GetValueOrDefault(id, id)));
         }
+
+        var snapshot = server.Node.Actors.Model.Current;
+        var segments = new Table().Title("segments").AddColumns("segment", "weight", "top movies");
+        for (var k = 0; k < snapshot.SegmentCount; k++)
+            segments.AddRow($"{k}", $"{snapshot.Weights[k]:N1}",
+                Markup.Escape(string.Join(" | ", snapshot.TopItems(k, 3).Select(t => titles.GetValueOrDefault(t.ItemId, t.ItemId)))));
+        AnsiConsole.Write(segments);
+        return 0;
     }
 }

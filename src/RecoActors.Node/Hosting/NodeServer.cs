@@ -95,8 +95,9 @@ public sealed class NodeServer : IAsyncDisposable
 
         var port = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"))).First().Port;
-        if (string.IsNullOrWhiteSpace(settings.Node.Endpoint) && settings.Http.Port == 0) settings.Node.Endpoint = $"http://127.0.0.1:{port}";
-        else if (string.IsNullOrWhiteSpace(settings.Node.Endpoint)) settings.Node.Endpoint = settings.Node.AdvertisedEndpoint(port);
+        // A free port (0) means a local run: other nodes reach this one on loopback.
+        if (string.IsNullOrWhiteSpace(settings.Node.Endpoint))
+            settings.Node.Endpoint = settings.Http.Port == 0 ? $"http://127.0.0.1:{port}" : settings.Node.AdvertisedEndpoint(port);
 
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         RecoNode node;
