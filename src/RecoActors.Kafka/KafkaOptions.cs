@@ -41,8 +41,34 @@ public sealed class KafkaOptions
     /// <summary>Longest gap between polls before the member is thrown out of the group.</summary>
     public int MaxPollIntervalMs { get; set; } = 60_000;
 
-    /// <summary>Extra librdkafka properties (security.protocol, sasl.*, …) passed through as they are.</summary>
+    /// <summary><c>plaintext</c>, <c>ssl</c>, <c>sasl_plaintext</c> or <c>sasl_ssl</c>.</summary>
+    public string SecurityProtocol { get; set; } = "plaintext";
+
+    /// <summary>The SASL mechanism when the protocol is <c>sasl_*</c>: <c>PLAIN</c>, <c>SCRAM-SHA-256</c> or <c>SCRAM-SHA-512</c>.</summary>
+    public string SaslMechanism { get; set; } = "SCRAM-SHA-512";
+
+    /// <summary>The SASL user name (from a secret).</summary>
+    public string? SaslUsername { get; set; }
+
+    /// <summary>The SASL password (from a secret; never logged).</summary>
+    public string? SaslPassword { get; set; }
+
+    /// <summary>Extra librdkafka properties (ssl.ca.location, …) passed through as they are.</summary>
     public Dictionary<string, string> Properties { get; set; } = [];
+
+    /// <summary>What every client of a node shares: the brokers, the security settings and <see cref="Properties"/>.</summary>
+    public ClientConfig ToClientConfig()
+    {
+        var config = new ClientConfig(new Dictionary<string, string>(Properties)) { BootstrapServers = BootstrapServers };
+        config.Set("security.protocol", SecurityProtocol);
+        if (SecurityProtocol.StartsWith("sasl_", StringComparison.Ordinal))
+        {
+            config.Set("sasl.mechanism", SaslMechanism);
+            config.Set("sasl.username", SaslUsername ?? "");
+            config.Set("sasl.password", SaslPassword ?? "");
+        }
+        return config;
+    }
 
     /// <summary>Every problem with these options, each naming its field; empty when valid.</summary>
     public IReadOnlyList<string> Validate(string section = "Reco:Kafka")
@@ -66,15 +92,25 @@ public sealed class KafkaOptions
         if (HeartbeatIntervalMs <= 0 || HeartbeatIntervalMs * 3 > SessionTimeoutMs)
             errors.Add($"{section}:HeartbeatIntervalMs must be positive and at most a third of SessionTimeoutMs");
         if (MaxPollIntervalMs < SessionTimeoutMs) errors.Add($"{section}:MaxPollIntervalMs must be at least SessionTimeoutMs");
+        if (SecurityProtocol is not ("plaintext" or "ssl" or "sasl_plaintext" or "sasl_ssl"))
+            errors.Add($"{section}:SecurityProtocol '{SecurityProtocol}' must be 'plaintext', 'ssl', 'sasl_plaintext' or 'sasl_ssl'");
+        else if (SecurityProtocol.StartsWith("sasl_", StringComparison.Ordinal))
+        {
+            if (SaslMechanism is not ("PLAIN" or "SCRAM-SHA-256" or "SCRAM-SHA-512"))
+                errors.Add($"{section}:SaslMechanism '{SaslMechanism}' must be 'PLAIN', 'SCRAM-SHA-256' or 'SCRAM-SHA-512'");
+            if (string.IsNullOrEmpty(SaslUsername)) errors.Add($"{section}:SaslUsername is required with {SecurityProtocol}");
+            if (string.IsNullOrEmpty(SaslPassword)) errors.Add($"{section}:SaslPassword is required with {SecurityProtocol}");
+        }
+        foreach (var key in Properties.Keys.Where(k => k is "bootstrap.servers" or "security.protocol" or "sasl.mechanism" or "sasl.mechanisms" or "sasl.username" or "sasl.password"))
+            errors.Add($"{section}:Properties:{key} has a setting of its own (BootstrapServers, SecurityProtocol, Sasl…); set that instead");
         return errors;
     }
 
     /// <summary>Settings for the event consumer of a node.</summary>
     public ConsumerConfig ToConsumerConfig(string clientId)
     {
-        var config = new ConsumerConfig(new Dictionary<string, string>(Properties))
+        var config = new ConsumerConfig(ToClientConfig())
         {
-            BootstrapServers = BootstrapServers,
             GroupId = GroupId,
             ClientId = clientId,
             // The store holds the checkpoint; Kafka commits follow it and serve monitoring only.
@@ -94,9 +130,8 @@ public sealed class KafkaOptions
     /// <summary>Settings for producers of events and dead letters: idempotent, so retries neither lose nor duplicate.</summary>
     public ProducerConfig ToProducerConfig(string clientId)
     {
-        var config = new ProducerConfig(new Dictionary<string, string>(Properties))
+        var config = new ProducerConfig(ToClientConfig())
         {
-            BootstrapServers = BootstrapServers,
             ClientId = clientId,
             EnableIdempotence = true,
             Acks = Acks.All,

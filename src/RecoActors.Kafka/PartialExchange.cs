@@ -79,9 +79,8 @@ public sealed class PartialExchange : IDisposable
 
     private void Read(Action<byte[]> onPartial)
     {
-        var config = new ConsumerConfig(new Dictionary<string, string>(_options.Properties))
+        var config = new ConsumerConfig(_options.ToClientConfig())
         {
-            BootstrapServers = _options.BootstrapServers,
             GroupId = $"{_sender}-partials",
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,

@@ -11,10 +11,7 @@ public static class TopicMetadata
     {
         ArgumentNullException.ThrowIfNull(options);
         KafkaNative.EnsureLoaded();
-        using var admin = new AdminClientBuilder(new AdminClientConfig(new Dictionary<string, string>(options.Properties))
-        {
-            BootstrapServers = options.BootstrapServers,
-        }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig(options.ToClientConfig())).Build();
         Metadata metadata;
         try
         {

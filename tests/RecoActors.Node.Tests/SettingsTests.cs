@@ -28,6 +28,9 @@ public sealed class SettingsTests
     [InlineData("Reco:Node:Endpoint", "ftp://x", "Reco:Node:Endpoint 'ftp://x' must be an absolute http(s) URL")]
     [InlineData("Reco:Http:Port", "eighty", "Reco:Http:Port")]
     [InlineData("Reco:Htp:Port", "8080", "'Htp'")]
+    [InlineData("Reco:Kafka:SecurityProtocol", "tls", "Reco:Kafka:SecurityProtocol 'tls' must be")]
+    [InlineData("Reco:Kafka:SecurityProtocol", "sasl_ssl", "Reco:Kafka:SaslUsername is required with sasl_ssl")]
+    [InlineData("Reco:Kafka:Properties:sasl.password", "x", "Reco:Kafka:Properties:sasl.password has a setting of its own")]
     public void A_wrong_setting_is_named(string key, string value, string expected)
     {
         var errors = Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), (key, value));

@@ -24,12 +24,14 @@ internal static class ProduceCommand
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RECO__KAFKA__BOOTSTRAPSERVERS") ?? "",
         };
         var topic = new Option<string>("--topic") { Description = "The events topic.", DefaultValueFactory = _ => new KafkaOptions().EventsTopic };
-        var command = new Command("produce", "Write a ratings or JSON-lines file to the events topic, keyed by user id.") { file, bootstrap, topic };
-        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(bootstrap)!, parse.GetValue(topic)!));
+        var rate = new Option<int>("--rate") { Description = "At most this many records per second (0: as fast as Kafka takes them)." };
+        rate.Validators.Add(r => { if (r.GetValue(rate) < 0) r.AddError("--rate must be 0 or positive"); });
+        var command = new Command("produce", "Write a ratings or JSON-lines file to the events topic, keyed by user id.") { file, bootstrap, topic, rate };
+        command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(bootstrap)!, parse.GetValue(topic)!, parse.GetValue(rate)));
         return command;
     }
 
-    private static int Run(FileInfo file, string bootstrap, string topic)
+    private static int Run(FileInfo file, string bootstrap, string topic, int rate)
     {
         var options = new KafkaOptions { BootstrapServers = bootstrap, EventsTopic = topic };
         var errors = options.Validate("--").Where(e => e.StartsWith("--:BootstrapServers") || e.StartsWith("--:EventsTopic")).ToList();
@@ -69,6 +71,8 @@ internal static class ProduceCommand
                         }
                     }
                     if (++sent % 1_000 == 0) task.Value = sent;
+                    // Paced against the start, not per record, so the rate holds on average whatever Sleep's granularity.
+                    if (rate > 0 && sent * 1000L / rate - clock.ElapsedMilliseconds is var ahead and > 0) Thread.Sleep((int)ahead);
                 }
                 task.Value = sent;
             });

@@ -122,10 +122,20 @@ public sealed class RecoNode : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     /// <summary>Opens the configured store.</summary>
-    public static async Task<IShardStore> OpenStoreAsync(StoreSettings store, CancellationToken cancellationToken = default) =>
-        store.Kind == "postgres"
-            ? await PostgresShardStore.OpenAsync(store.ConnectionString!, cancellationToken).ConfigureAwait(false)
-            : await SqliteShardStore.OpenAsync(store.Path, cancellationToken).ConfigureAwait(false);
+    public static async Task<IShardStore> OpenStoreAsync(StoreSettings store, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return store.Kind == "postgres"
+                ? await PostgresShardStore.OpenAsync(store.ConnectionString!, cancellationToken).ConfigureAwait(false)
+                : await SqliteShardStore.OpenAsync(store.Path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            // The drivers' messages name the problem, never the password; the connection string itself is not repeated.
+            throw new InvalidOperationException($"the {store.Kind} store (Reco:Store) cannot be opened: {ex.Message}", ex);
+        }
+    }
 
     private static void LoadItemText(string folder, NodeActors actors, ModelOptions model)
     {

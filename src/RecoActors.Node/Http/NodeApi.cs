@@ -41,7 +41,9 @@ internal static class NodeApi
         if (settings.Http.Token is { } token) app.Use(RequireToken(token));
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", () => holder.Current is not { } s ? Problem(503, "the node is starting")
+        // Not ready once stopping: load balancers stop sending while the partitions are handed over.
+        app.MapGet("/readyz", () => app.Lifetime.ApplicationStopping.IsCancellationRequested ? Problem(503, "the node is stopping")
+            : holder.Current is not { } s ? Problem(503, "the node is starting")
             : !s.Node.Actors.Region.StoreAvailable ? Problem(503, "the store is unavailable; partitions are paused")
             : !s.Node.Actors.Region.Ready ? Problem(503, "partitions are not all assigned and restored yet")
             : Results.Text("ready\n"));
