@@ -61,15 +61,18 @@ internal sealed class ActorCell<T>
         return false;
     }
 
-    public async ValueTask EnqueueAsync(T message, CancellationToken cancellationToken)
+    /// <returns>False when the actor has stopped (the message went to dead letters).</returns>
+    public async ValueTask<bool> EnqueueAsync(T message, CancellationToken cancellationToken)
     {
         try
         {
             await _mailbox.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (ChannelClosedException)
         {
             _system.DeadLetters.Publish(new DeadLetter(Path, message, "the actor has stopped"));
+            return false;
         }
     }
 

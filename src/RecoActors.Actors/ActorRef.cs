@@ -26,10 +26,11 @@ public sealed class ActorRef<T>
     public bool TryTell(T message) => _cell.TryEnqueue(message);
 
     /// <summary>Queues a message, waiting for room; a stopped actor's message goes to dead letters.</summary>
-    public ValueTask TellAsync(T message, CancellationToken cancellationToken = default) => _cell.EnqueueAsync(message, cancellationToken);
+    public async ValueTask TellAsync(T message, CancellationToken cancellationToken = default) => await _cell.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Sends the message <paramref name="build"/> makes around a reply slot and awaits the answer.</summary>
     /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/>, counting any wait for room in a full mailbox.</exception>
+    /// <exception cref="InvalidOperationException">The actor has stopped.</exception>
     public async Task<TReply> Ask<TReply>(Func<Reply<TReply>, T> build, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(build);
@@ -38,7 +39,9 @@ public sealed class ActorRef<T>
         deadline.CancelAfter(timeout);
         try
         {
-            await TellAsync(build(reply), deadline.Token).ConfigureAwait(false);
+            // A stopped actor will never answer: say so now rather than at the deadline.
+            if (!await _cell.EnqueueAsync(build(reply), deadline.Token).ConfigureAwait(false))
+                throw new InvalidOperationException($"{Path} has stopped");
             return await reply.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -198,10 +198,10 @@ public sealed class ShardRegion : IShardListener
         {
             flushed = await FlushAsync(handle).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
         {
-            _logger.LogError("{Node} could not flush partition {Partition} within {Timeout}; the next owner replays from its last checkpoint",
-                NodeId, partition, _options.RevokeTimeout);
+            _logger.LogError("{Node} could not flush partition {Partition} ({Error}); the next owner replays from its last checkpoint",
+                NodeId, partition, ex.Message);
             flushed = false;
         }
         Stop(handle);

@@ -191,7 +191,9 @@ public sealed class GlobalModel
 
     private ModelSnapshot Publish()
     {
-        var n = _catalog.Count;
+        // Shards add items to the catalog while this runs: take the ids once, so the snapshot's ids and vector rows agree.
+        var ids = _catalog.Snapshot();
+        var n = ids.Length;
         var vectors = new float[n * _d];
         var share = _options.CollaborativeShare;
         Span<float> collab = stackalloc float[_d];
@@ -229,6 +231,6 @@ public sealed class GlobalModel
         }
         var popular = SegmentItems.Top(_popularity, Math.Max(1000, _options.SegmentTopItems));
         return new ModelSnapshot(_options, _version, _epoch == long.MinValue ? long.MinValue : _epoch, _time,
-            (float[])_centroids.Clone(), (double[])_weights.Clone(), tops, popular, vectors, _catalog.Snapshot(), (((int, float)[][])_neighbors.Clone()), _content);
+            (float[])_centroids.Clone(), (double[])_weights.Clone(), tops, popular, vectors, ids, (((int, float)[][])_neighbors.Clone()), _content);
     }
 }

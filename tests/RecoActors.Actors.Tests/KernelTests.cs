@@ -171,6 +171,11 @@ public class KernelTests : IAsyncLifetime
         Assert.False(counter.TryTell(new Add(1)));
         await counter.TellAsync(new Add(1));
         Assert.Equal(2, _deadLetters.Count);
+        // A question to a stopped actor fails at once, not at its deadline (a minute here).
+        var ask = counter.Ask<int>(r => new Get(r), TimeSpan.FromMinutes(1));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ask.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains("stopping has stopped", ex.Message);
+        Assert.Equal(3, _deadLetters.Count);
         Assert.All(_deadLetters, d => Assert.Equal("the actor has stopped", d.Reason));
     }
 

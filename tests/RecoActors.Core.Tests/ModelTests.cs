@@ -32,6 +32,26 @@ public class ModelTests
         Assert.Equal(0.75, s2.Weights[1], 12);
     }
 
+    [Fact]
+    public async Task A_snapshot_published_while_shards_add_items_has_a_vector_row_for_every_item_it_names()
+    {
+        var options = new ModelOptions { Dimension = 2, Segments = 2, ModelHalfLifeMs = Day };
+        var catalog = new ItemCatalog();
+        var model = new GlobalModel(options, catalog);
+        catalog.GetOrAdd("item-0");
+        // Shards add items to the shared catalog while the segment actor folds (the race seen as HTTP 500s).
+        var adding = Task.Run(() => { for (var i = 0; i < 200_000; i++) catalog.GetOrAdd($"item-{i}"); });
+        var folds = 0;
+        while (!adding.IsCompleted || folds == 0)
+        {
+            var batch = model.NewPartial();
+            Point(batch, 0, [1, 0], Streams.T0 + folds++);
+            var snapshot = model.Apply(batch);
+            Assert.Equal(options.Dimension, snapshot.ItemVector(snapshot.ItemCount - 1).Length);
+        }
+        await adding;
+    }
+
     private static void Point(ModelPartial partial, int segment, float[] x, long t)
     {
         partial.AddPoint(segment, x);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Xunit.Abstractions;
 
@@ -20,6 +21,8 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
 
         // Paced, so the stream outlasts the three restarts.
         using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap, "--rate", "2000");
+        // A client asks for recommendations throughout, through the nodes a Service would route to.
+        using var traffic = new ClientTraffic(nodes, [.. expected.Keys]);
         var limit = ManifestTests.GracePeriod - ManifestTests.PreStopPause();
         for (var i = 0; i < nodes.Count; i++)
         {
@@ -29,23 +32,103 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
             Assert.False(produce.HasExited, $"the stream ended before {nodes[i]} was restarted: not while events flow");
 
             var old = nodes[i];
+            // What preStop buys: the endpoint leaves the Service, and requests under way finish, before SIGTERM.
+            await traffic.ExcludeAsync(i);
             var clock = Stopwatch.StartNew();
             old.Process.Terminate();
             var exitCode = await old.Process.WaitForExitAsync(limit);
             var exited = clock.Elapsed;
             Assert.True(exitCode == 0, $"{old} exited with {exitCode}:\n{old.Process.Output}");
             Assert.DoesNotContain("fail:", old.Process.Output, StringComparison.Ordinal);
-            old.Http.Dispose();
 
-            // The replacement pod: same name, same address.
+            // The replacement pod: same name, same address; the Service routes to it again once it is ready.
             nodes[i] = cluster.StartNode(old.Id, old.Port);
             await ProcessCluster.SteadyAsync(nodes, Deadline);
+            traffic.Include();
             output.WriteLine($"{old}: exited {exited.TotalMilliseconds:F0} ms after SIGTERM (limit {limit.TotalSeconds} s); group steady again after {clock.Elapsed.TotalSeconds:F1} s");
         }
         Assert.Equal(0, await produce.WaitForExitAsync(Deadline));
+        var answers = await traffic.StopAsync();
+        output.WriteLine($"recommendation requests during the restarts: {string.Join(", ", answers.Select(a => $"{a.Value} × {a.Key}"))}");
+        // During a rebalance a node may answer 503 with "retry shortly"; anything else but 200 is a defect.
+        Assert.True(answers.Keys.All(k => k is "200" or "503"), string.Join("\n", traffic.Failures.Where(f => !f.Contains(": 503 ", StringComparison.Ordinal)).Take(5)));
+        Assert.True(answers.GetValueOrDefault("200") > 0, "no request was answered");
+        foreach (var node in nodes)
+            Assert.True(!node.Process.Output.Contains("fail:", StringComparison.Ordinal), $"{node} logged an error:\n{node.Process.Output}");
 
         await ProcessCluster.SteadyAsync(nodes, Deadline, caughtUp: true);
         await ProcessCluster.EveryUserAppliedOnceAsync(expected, nodes, Deadline);
         output.WriteLine($"{expected.Values.Sum()} events for {expected.Count} users, each applied exactly once");
+    }
+}
+
+/// <summary>One client asking for recommendations in a loop, round-robin over the nodes not excluded, counting the answers.</summary>
+internal sealed class ClientTraffic : IDisposable
+{
+    private readonly IReadOnlyList<ProcessNode> _nodes;
+    private readonly string[] _users;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, int> _answers = new();
+    private readonly Task _loop;
+    private int _excluded = -1;
+    private long _completed;
+
+    public ClientTraffic(IReadOnlyList<ProcessNode> nodes, string[] users)
+    {
+        _nodes = nodes;
+        _users = users;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Answers other than 200, with their bodies.</summary>
+    public ConcurrentQueue<string> Failures { get; } = new();
+
+    /// <summary>Stops sending to node <paramref name="index"/> and waits until no request to it can still be under way.</summary>
+    public Task ExcludeAsync(int index)
+    {
+        Volatile.Write(ref _excluded, index);
+        var seen = Interlocked.Read(ref _completed);
+        return Eventually.True(() => Interlocked.Read(ref _completed) >= seen + 2, TimeSpan.FromSeconds(30), "requests under way finished");
+    }
+
+    public void Include() => Volatile.Write(ref _excluded, -1);
+
+    public async Task<IReadOnlyDictionary<string, int>> StopAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        return _answers;
+    }
+
+    private async Task LoopAsync()
+    {
+        for (var k = 0; !_stop.IsCancellationRequested; k++)
+        {
+            var excluded = Volatile.Read(ref _excluded);
+            var candidates = Enumerable.Range(0, _nodes.Count).Where(j => j != excluded).ToArray();
+            var node = _nodes[candidates[k % candidates.Length]];
+            var user = _users[k % _users.Length];
+            string answer;
+            try
+            {
+                using var response = await node.Http.GetAsync($"/v1/users/{user}/recommendations?n=5");
+                answer = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (response.StatusCode != System.Net.HttpStatusCode.OK)
+                    Failures.Enqueue($"{user} via {node}: {answer} {await response.Content.ReadAsStringAsync()}");
+            }
+            catch (HttpRequestException ex)
+            {
+                answer = "no connection";
+                Failures.Enqueue($"{user} via {node}: {ex.Message}");
+            }
+            _answers.AddOrUpdate(answer, 1, (_, n) => n + 1);
+            Interlocked.Increment(ref _completed);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _stop.Dispose();
     }
 }
