@@ -12,8 +12,9 @@ namespace RecoActors.Node.Http;
 /// <param name="ModelVersion">The model snapshot the ranking was read from.</param>
 /// <param name="Memberships">How close the user is to each segment (weights sum to 1).</param>
 /// <param name="Items">The items, best first, each with its explanation.</param>
+/// <param name="Stale">True when no node held the partition (a hand-off under way) and the user was read from the last committed state in the store.</param>
 public sealed record RecommendationsResponse(string UserId, int Partition, string Node, bool ColdStart, long ModelVersion,
-    IReadOnlyList<SegmentShare> Memberships, IReadOnlyList<RankedItem> Items);
+    IReadOnlyList<SegmentShare> Memberships, IReadOnlyList<RankedItem> Items, bool Stale = false);
 
 /// <summary>A user's profile, as <c>GET /v1/users/{id}/profile</c> returns it.</summary>
 /// <param name="UserId">The user.</param>
@@ -24,8 +25,9 @@ public sealed record RecommendationsResponse(string UserId, int Partition, strin
 /// <param name="LastEventTime">Event time of the latest event, epoch ms.</param>
 /// <param name="Memberships">Segment memberships.</param>
 /// <param name="Vector">The profile vector.</param>
+/// <param name="Stale">True when no node held the partition (a hand-off under way) and the profile was read from the last committed state in the store.</param>
 public sealed record ProfileResponse(string UserId, int Partition, string Node, long EventsApplied, long LastOffset, long LastEventTime,
-    IReadOnlyList<SegmentShare> Memberships, float[] Vector);
+    IReadOnlyList<SegmentShare> Memberships, float[] Vector, bool Stale = false);
 
 /// <summary>The model's segments, as <c>GET /v1/segments</c> returns them.</summary>
 /// <param name="Node">The node that answered (every node holds the same model).</param>

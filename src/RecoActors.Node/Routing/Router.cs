@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
+using RecoActors.Actors;
 using RecoActors.Core;
 using RecoActors.Kafka;
 using RecoActors.Node.Hosting;
@@ -50,7 +51,7 @@ public sealed class Router
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <exception cref="RouteException">No owner could answer.</exception>
     public Task<RecommendationsResponse> RecommendAsync(string userId, int count, Call call, CancellationToken cancellationToken = default) =>
-        RouteAsync(userId, call, p => RecommendHereAsync(userId, p, count, cancellationToken),
+        RouteAsync(userId, call, (p, stale) => RecommendHereAsync(userId, p, count, stale, cancellationToken),
             $"/v1/users/{Uri.EscapeDataString(userId)}/recommendations?n={count}", ApiJson.Default.RecommendationsResponse, cancellationToken);
 
     /// <summary>A user's profile from its owner, or null for a user with no events.</summary>
@@ -59,7 +60,7 @@ public sealed class Router
     {
         try
         {
-            return await RouteAsync(userId, call, p => ProfileHereAsync(userId, p, cancellationToken),
+            return await RouteAsync(userId, call, (p, stale) => ProfileHereAsync(userId, p, stale, cancellationToken),
                 $"/v1/users/{Uri.EscapeDataString(userId)}/profile", ApiJson.Default.ProfileResponse, cancellationToken).ConfigureAwait(false);
         }
         catch (RouteException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
@@ -68,7 +69,8 @@ public sealed class Router
         }
     }
 
-    private async Task<T> RouteAsync<T>(string userId, Call call, Func<int, Task<T?>> here, string path, JsonTypeInfo<T> json,
+    // here(partition, stale) answers on this node: from the local shard, or (stale) from the store.
+    private async Task<T> RouteAsync<T>(string userId, Call call, Func<int, bool, Task<T?>> here, string path, JsonTypeInfo<T> json,
         CancellationToken cancellationToken) where T : class
     {
         var partition = PartitionOf(userId);
@@ -78,7 +80,7 @@ public sealed class Router
             {
                 try
                 {
-                    return await here(partition).ConfigureAwait(false) ?? throw new RouteException(404, $"user '{userId}' has no events");
+                    return await here(partition, false).ConfigureAwait(false) ?? throw new RouteException(404, $"user '{userId}' has no events");
                 }
                 catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException)
                 {
@@ -95,6 +97,16 @@ public sealed class Router
             if (owner is null || owner.Node == _node.Id) continue;
             var answer = await ForwardAsync(owner, path, call, json, cancellationToken).ConfigureAwait(false);
             if (answer is not null) return answer;
+        }
+        // Nobody holds the partition: a hand-off is under way. After a graceful one the store has every applied event,
+        // so the committed state answers (marked stale), as Kafka Streams' stale-store queries do during a rebalance.
+        try
+        {
+            return await here(partition, true).ConfigureAwait(false) ?? throw new RouteException(404, $"user '{userId}' has no events");
+        }
+        catch (Exception ex) when (ex is not RouteException && !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug("A stale read of partition {Partition} failed: {Error}", partition, ex.Message);
         }
         throw new RouteException(503, $"partition {partition} has no reachable owner right now (a rebalance may be under way); retry shortly");
     }
@@ -138,22 +150,32 @@ public sealed class Router
         return _owners.GetValueOrDefault(partition);
     }
 
-    private async Task<RecommendationsResponse?> RecommendHereAsync(string userId, int partition, int count, CancellationToken cancellationToken)
+    private async Task<RecommendationsResponse?> RecommendHereAsync(string userId, int partition, int count, bool stale, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var user = await _node.Actors.Region.ReadUserAsync(partition, userId, _timeout, cancellationToken).ConfigureAwait(false);
+        var user = await ReadUserAsync(userId, partition, stale, cancellationToken).ConfigureAwait(false);
         var snapshot = _node.Actors.Model.Current;
         var ranking = Fusion.Recommend(user?.Profile, snapshot, count);
         _metrics.RecordRecommendation(Stopwatch.GetElapsedTime(started));
-        return new RecommendationsResponse(userId, partition, _node.Id, ranking.ColdStart, snapshot.Version, ranking.Memberships, ranking.Items);
+        return new RecommendationsResponse(userId, partition, _node.Id, ranking.ColdStart, snapshot.Version, ranking.Memberships, ranking.Items, stale);
     }
 
-    private async Task<ProfileResponse?> ProfileHereAsync(string userId, int partition, CancellationToken cancellationToken)
+    private async Task<ProfileResponse?> ProfileHereAsync(string userId, int partition, bool stale, CancellationToken cancellationToken)
     {
-        if (await _node.Actors.Region.ReadUserAsync(partition, userId, _timeout, cancellationToken).ConfigureAwait(false) is not { } user) return null;
+        if (await ReadUserAsync(userId, partition, stale, cancellationToken).ConfigureAwait(false) is not { } user) return null;
         var profile = user.Profile;
         var memberships = Fusion.Recommend(profile, _node.Actors.Model.Current, 0).Memberships;
-        return new ProfileResponse(userId, partition, _node.Id, profile.EventsApplied, user.LastOffset, profile.LastTimestamp, memberships, profile.Vector);
+        return new ProfileResponse(userId, partition, _node.Id, profile.EventsApplied, user.LastOffset, profile.LastTimestamp, memberships, profile.Vector, stale);
+    }
+
+    /// <summary>The user from the shard that holds the partition here, or (stale) as last committed to the store.</summary>
+    private async Task<UserState?> ReadUserAsync(string userId, int partition, bool stale, CancellationToken cancellationToken)
+    {
+        if (!stale) return await _node.Actors.Region.ReadUserAsync(partition, userId, _timeout, cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout);
+        var record = await _node.Store.ReadUserAsync(userId, deadline.Token).ConfigureAwait(false);
+        return record is null ? null : new UserState(ProfileCodec.Decode(record.Snapshot, _node.Actors.Catalog.GetOrAdd, _node.Settings.Model), record.LastOffset);
     }
 }
 
