@@ -20,7 +20,7 @@ public sealed class ManifestTests
     [Fact]
     public void The_kustomization_lists_every_manifest_in_its_folder()
     {
-        foreach (var folder in new[] { Manifests.K8s, Path.Combine(Manifests.K8s, "autoscaling") })
+        foreach (var folder in new[] { Manifests.K8s, Manifests.Base, Path.Combine(Manifests.K8s, "autoscaling") })
         {
             var listed = Yaml.Load(Path.Combine(folder, "kustomization.yaml")).Single()["resources"].Items.Select(r => r.String!).ToHashSet();
             var present = Directory.GetFiles(folder, "*.yaml").Select(Path.GetFileName).Where(f => f != "kustomization.yaml");

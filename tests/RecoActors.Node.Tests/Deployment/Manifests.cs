@@ -9,7 +9,11 @@ internal static partial class Manifests
 {
     public static string Root { get; } = FindRoot();
 
+    /// <summary>The kustomization users apply (<c>kubectl apply -k k8s</c>).</summary>
     public static string K8s => Path.Combine(Root, "k8s");
+
+    /// <summary>The base every overlay builds on: the manifests and the settings.</summary>
+    public static string Base => Path.Combine(K8s, "base");
 
     public static string Deploy => Path.Combine(Root, "deploy");
 
@@ -32,10 +36,10 @@ internal static partial class Manifests
     /// <summary>The <c>reco-config</c> ConfigMap's entries, from the env file its generator reads.</summary>
     public static IReadOnlyDictionary<string, string> ConfigMap()
     {
-        var kustomization = Yaml.Load(Path.Combine(K8s, "kustomization.yaml")).Single();
+        var kustomization = Yaml.Load(Path.Combine(Base, "kustomization.yaml")).Single();
         var generator = kustomization["configMapGenerator"].Items.Single(g => g["name"].String == "reco-config");
         return generator["envs"].Items
-            .SelectMany(file => File.ReadAllLines(Path.Combine(K8s, file.String!)))
+            .SelectMany(file => File.ReadAllLines(Path.Combine(Base, file.String!)))
             .Where(line => line.Length > 0 && !line.StartsWith('#'))
             .Select(line => line.Split('=', 2))
             .ToDictionary(kv => kv[0], kv => kv[1]);
