@@ -130,8 +130,7 @@ public sealed class Shard
     public async ValueTask<UserState?> ReadUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         if (_users.TryGetValue(userId, out var node)) return new UserState(node.Value.Profile.Clone(), node.Value.LastOffset);
-        var record = await _store.ReadUserAsync(userId, cancellationToken).ConfigureAwait(false);
-        return record is null ? null : new UserState(ProfileCodec.Decode(record.Snapshot, _catalog.GetOrAdd, _options), record.LastOffset);
+        return await UserState.ReadCommittedAsync(_store, userId, _catalog, _options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Applies the event at <paramref name="offset"/>; an offset below <see cref="NextOffset"/> was applied already and is ignored.</summary>

@@ -10,7 +10,7 @@ public class ActorEvaluationTests
     public void The_prequential_evaluator_through_the_actors_scores_exactly_as_the_core_only_loop()
     {
         // The first 20,000 ratings of the bundled sample (by file order), with the movies' text for content vectors.
-        var lines = File.ReadLines(Path.Combine(SampleData.Folder, "ratings.csv")).Take(20_001);
+        var lines = File.ReadLines(SampleData.Ratings).Take(20_001);
         var log = RatingsFile.Read(new StringReader(string.Join('\n', lines)));
         using var movies = new StreamReader(Path.Combine(SampleData.Folder, "movies.csv"));
         var items = ItemTextFile.Read(movies, null).Items;

@@ -1,5 +1,3 @@
-using RecoActors.Evaluation;
-
 namespace RecoActors.Node.Tests;
 
 /// <summary>The tool as users run it: separate processes for Kafka, the nodes and the producer.</summary>
@@ -10,8 +8,8 @@ public sealed class BlackBoxTests
     [Fact]
     public async Task Three_nodes_one_killed_mid_stream_apply_every_valid_event_once()
     {
-        var ratingsFile = Path.Combine(SampleData.Folder, "ratings.csv");
-        var expected = EventsPerUser(ratingsFile);
+        var ratingsFile = SampleData.Ratings;
+        var expected = SampleData.EventsPerUser();
         var total = expected.Values.Sum();
 
         // Small commits: more store traffic, and more to redo after the kill.
@@ -34,12 +32,5 @@ public sealed class BlackBoxTests
         var survivors = nodes.Where(n => n != victim).ToList();
         await ProcessCluster.SteadyAsync(survivors, Deadline, caughtUp: true);
         await ProcessCluster.EveryUserAppliedOnceAsync(expected, survivors, Deadline);
-    }
-
-    /// <summary>How many events each user has in a ratings file.</summary>
-    internal static Dictionary<string, int> EventsPerUser(string ratingsFile)
-    {
-        using var reader = new StreamReader(ratingsFile);
-        return RatingsFile.Read(reader).Ratings.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.Count());
     }
 }

@@ -22,7 +22,7 @@ public sealed class RoutingTests
             Deadline, "both nodes hold partitions, all 12 between them");
 
         List<Rating> ratings;
-        using (var reader = new StreamReader(Path.Combine(SampleData.Folder, "ratings.csv")))
+        using (var reader = new StreamReader(SampleData.Ratings))
             ratings = [.. RatingsFile.Read(reader).Ratings.Take(20_000)];
         using (var producer = EventProducer.Create(cluster.Kafka))
         {

@@ -1,9 +1,21 @@
+using RecoActors.Evaluation;
+
 namespace RecoActors.Node.Tests;
 
 /// <summary>The MovieLens sample bundled in the repository's data folder.</summary>
 internal static class SampleData
 {
     public static string Folder { get; } = Find();
+
+    /// <summary>The sample's ratings.csv.</summary>
+    public static string Ratings => Path.Combine(Folder, "ratings.csv");
+
+    /// <summary>How many events each user has in the sample's ratings.</summary>
+    public static Dictionary<string, int> EventsPerUser()
+    {
+        using var reader = new StreamReader(Ratings);
+        return RatingsFile.Read(reader).Ratings.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.Count());
+    }
 
     private static string Find()
     {

@@ -174,8 +174,7 @@ public sealed class Router
         if (!stale) return await _node.Actors.Region.ReadUserAsync(partition, userId, _timeout, cancellationToken).ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_timeout);
-        var record = await _node.Store.ReadUserAsync(userId, deadline.Token).ConfigureAwait(false);
-        return record is null ? null : new UserState(ProfileCodec.Decode(record.Snapshot, _node.Actors.Catalog.GetOrAdd, _node.Settings.Model), record.LastOffset);
+        return await UserState.ReadCommittedAsync(_node.Store, userId, _node.Actors.Catalog, _node.Settings.Model, deadline.Token).ConfigureAwait(false);
     }
 }
 

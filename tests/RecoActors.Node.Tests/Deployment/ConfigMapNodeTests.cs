@@ -22,7 +22,8 @@ public sealed class ConfigMapNodeTests(ITestOutputHelper output)
             ["RECO__NODE__ENDPOINT"] = $"http://127.0.0.1:{port}",
         };
         foreach (var (key, value) in cluster.Store) environment[key] = value;
-        output.WriteLine(string.Join('\n', environment.Keys.Order().Select(k => $"{k} from {(ManifestTests.ConfigMapNodeEnvironment.ContainsKey(k) && ManifestTests.ConfigMapNodeEnvironment[k] == environment[k] ? "the manifests" : "the test")}")));
+        output.WriteLine(string.Join('\n', environment.Keys.Order().Select(k =>
+            $"{k} from {(environment[k] == ManifestTests.ConfigMapNodeEnvironment.GetValueOrDefault(k) ? "the manifests" : "the test")}")));
 
         using var process = RecoProcess.Start(environment, "serve");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -37,7 +38,7 @@ public sealed class ConfigMapNodeTests(ITestOutputHelper output)
 
         var clock = Stopwatch.StartNew();
         process.Terminate();
-        var limit = ManifestTests.GracePeriod - ManifestTests.PreStopPause();
+        var limit = ManifestTests.GracePeriod - ManifestTests.PreStopPause;
         Assert.Equal(0, await process.WaitForExitAsync(limit));
         output.WriteLine($"exited {clock.ElapsedMilliseconds} ms after SIGTERM (limit {limit.TotalSeconds} s)");
     }

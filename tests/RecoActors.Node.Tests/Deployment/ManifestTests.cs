@@ -71,7 +71,7 @@ public sealed class ManifestTests
 
         var policy = Objects.Single("NetworkPolicy");
         Assert.All(policy.At("spec.ingress").Items.SelectMany(r => r["ports"].Items), p => Assert.Equal("http", p["port"].String));
-        var toNodes = policy.At("spec.egress").Items.Single(r => r["to"].Items.Any(t => Selects(t["podSelector"], PodLabels)));
+        var toNodes = policy.At("spec.egress").Items.Single(r => r["to"].Items.Any(t => Selects(t.At("podSelector.matchLabels"), PodLabels)));
         Assert.Equal(port, toNodes["ports"].Items.Single()["port"].Int);
         var kafkaPorts = settings.Kafka.BootstrapServers.Split(',').Select(s => int.Parse(s.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
         var egressPorts = policy.At("spec.egress").Items.SelectMany(r => r["ports"].Items).Select(p => p["port"].String).ToHashSet();
@@ -140,7 +140,7 @@ public sealed class ManifestTests
         var (settings, _) = Manifests.Bind(NodeEnvironment);
         // The host allows the hand-off RevokeTimeout + 10 s (NodeServer); the preStop pause comes before it.
         var handOff = settings.Shards.RevokeTimeout + TimeSpan.FromSeconds(10);
-        var preStop = PreStopPause();
+        var preStop = PreStopPause;
         var grace = TimeSpan.FromSeconds(PodSpec["terminationGracePeriodSeconds"].Int);
         Assert.True(grace >= preStop + handOff + TimeSpan.FromSeconds(5), $"grace {grace} < preStop {preStop} + hand-off {handOff} + 5 s");
         Assert.All(ComposeNodes, n => Assert.True(TimeSpan.FromSeconds(int.Parse(n.Service["stop_grace_period"].String!.TrimEnd('s'),
@@ -148,9 +148,9 @@ public sealed class ManifestTests
 
         var budget = Objects.Single("PodDisruptionBudget");
         Assert.Equal(1, budget.At("spec.maxUnavailable").Int);
-        Assert.True(Selects(budget.At("spec.selector"), PodLabels));
-        Assert.True(Selects(Objects.Single("NetworkPolicy").At("spec.podSelector"), PodLabels));
-        Assert.All(Objects.Where(o => o["kind"].String == "Service"), s => Assert.True(Selects(new Yaml(new Dictionary<object, object> { ["matchLabels"] = s.At("spec.selector").Value! }), PodLabels)));
+        Assert.True(Selects(budget.At("spec.selector.matchLabels"), PodLabels));
+        Assert.True(Selects(Objects.Single("NetworkPolicy").At("spec.podSelector.matchLabels"), PodLabels));
+        Assert.All(Objects.Where(o => o["kind"].String == "Service"), s => Assert.True(Selects(s.At("spec.selector"), PodLabels)));
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class ManifestTests
         Assert.Contains("librdkafka1", dockerfile);
     }
 
-    internal static TimeSpan PreStopPause() =>
+    internal static TimeSpan PreStopPause =>
         TimeSpan.FromSeconds(int.Parse(Node.At("lifecycle.preStop.exec.command").Items.Select(c => c.String).SkipWhile(c => c != "sleep").ElementAt(1)!,
             System.Globalization.CultureInfo.InvariantCulture));
 
@@ -184,8 +184,9 @@ public sealed class ManifestTests
     private static IReadOnlyDictionary<string, string> PodLabels =>
         StatefulSet.At("spec.template.metadata.labels").Entries.ToDictionary(e => e.Key, e => e.Value.String!);
 
+    /// <summary>Whether a label selector (a non-empty label map) matches <paramref name="labels"/>.</summary>
     private static bool Selects(Yaml selector, IReadOnlyDictionary<string, string> labels) =>
-        selector["matchLabels"].Entries.Any() && selector["matchLabels"].Entries.All(e => labels.GetValueOrDefault(e.Key) == e.Value.String);
+        selector.Entries.Any() && selector.Entries.All(e => labels.GetValueOrDefault(e.Key) == e.Value.String);
 
     private static string Dockerfile() => File.ReadAllText(Path.Combine(Manifests.Deploy, "Dockerfile"));
 

@@ -12,8 +12,8 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task Three_nodes_restarted_one_by_one_with_SIGTERM_while_events_flow_lose_nothing_and_apply_nothing_twice()
     {
-        var ratingsFile = Path.Combine(SampleData.Folder, "ratings.csv");
-        var expected = BlackBoxTests.EventsPerUser(ratingsFile);
+        var expected = SampleData.EventsPerUser();
+        var ratingsFile = SampleData.Ratings;
         // The nodes run with the manifests' settings (the ConfigMap), on this machine's addresses.
         await using var cluster = await ProcessCluster.StartAsync("rolling", Manifests.ConfigMap());
         var nodes = Enumerable.Range(0, 3).Select(i => cluster.StartNode($"reco-node-{i}")).ToList();
@@ -23,7 +23,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap, "--rate", "2000");
         // A client asks for recommendations throughout, through the nodes a Service would route to.
         using var traffic = new ClientTraffic(nodes, [.. expected.Keys]);
-        var limit = ManifestTests.GracePeriod - ManifestTests.PreStopPause();
+        var limit = ManifestTests.GracePeriod - ManifestTests.PreStopPause;
         for (var i = 0; i < nodes.Count; i++)
         {
             var start = (await ProcessCluster.StatusAsync(nodes)).Sum(s => s?.EventsApplied ?? 0);
