@@ -58,6 +58,18 @@ public sealed partial class MockKafkaCluster : IDisposable
         if (code != 0) throw new InvalidOperationException($"creating mock topic '{topic}' failed with librdkafka error {code}");
     }
 
+    /// <summary>
+    /// Creates the topics a node uses: the events topic with <paramref name="partitions"/> (the shard count), and the
+    /// dead-letter and partials topics with one each (every node reads the partials in one order).
+    /// </summary>
+    public void CreateTopics(KafkaOptions options, int partitions)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CreateTopic(options.EventsTopic, partitions);
+        CreateTopic(options.DeadLetterTopic, 1);
+        CreateTopic(options.PartialsTopic, 1);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

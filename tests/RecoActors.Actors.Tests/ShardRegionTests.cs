@@ -25,9 +25,7 @@ public abstract class ShardRegionContract : IAsyncLifetime
         {
             BootstrapServers = _cluster.BootstrapServers, SessionTimeoutMs = 6_000, HeartbeatIntervalMs = 500, MaxPollIntervalMs = 10_000,
         };
-        _cluster.CreateTopic(_kafka.EventsTopic, 12);
-        _cluster.CreateTopic(_kafka.DeadLetterTopic, 1);
-        _cluster.CreateTopic(_kafka.PartialsTopic, 1);
+        _cluster.CreateTopics(_kafka, 12);
         _store = await OpenStoreAsync();
     }
 

@@ -15,9 +15,7 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         Cluster = MockKafkaCluster.Start(3);
         Kafka = new KafkaOptions { BootstrapServers = Cluster.BootstrapServers };
-        Cluster.CreateTopic(Kafka.EventsTopic, Partitions);
-        Cluster.CreateTopic(Kafka.DeadLetterTopic, 1);
-        Cluster.CreateTopic(Kafka.PartialsTopic, 1);
+        Cluster.CreateTopics(Kafka, Partitions);
     }
 
     public MockKafkaCluster Cluster { get; }

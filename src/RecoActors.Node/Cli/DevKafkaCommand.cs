@@ -20,12 +20,10 @@ internal static class DevKafkaCommand
         {
             using var cluster = MockKafkaCluster.Start(parse.GetValue(brokers));
             var events = parse.GetValue(topic)!;
-            cluster.CreateTopic(events, parse.GetValue(partitions));
-            cluster.CreateTopic(events + ".dlq", 1);
-            var defaults = new KafkaOptions();
-            cluster.CreateTopic(defaults.PartialsTopic, 1);
+            var kafka = new KafkaOptions { EventsTopic = events, DeadLetterTopic = events + ".dlq" };
+            cluster.CreateTopics(kafka, parse.GetValue(partitions));
             AnsiConsole.MarkupLineInterpolated(
-                $"[green]mock Kafka ready[/]: topic [bold]{events}[/] ({parse.GetValue(partitions)} partitions), {events}.dlq and {defaults.PartialsTopic}");
+                $"[green]mock Kafka ready[/]: topic [bold]{events}[/] ({parse.GetValue(partitions)} partitions), {kafka.DeadLetterTopic} and {kafka.PartialsTopic}");
             // Plain line last so scripts can read it.
             Console.WriteLine($"bootstrap.servers={cluster.BootstrapServers}");
             try { await Task.Delay(Timeout.Infinite, cancel); }

@@ -36,9 +36,7 @@ internal sealed class EmbeddedNode : IAsyncDisposable
     {
         var cluster = MockKafkaCluster.Start(3);
         var kafka = new KafkaOptions { BootstrapServers = cluster.BootstrapServers };
-        cluster.CreateTopic(kafka.EventsTopic, partitions);
-        cluster.CreateTopic(kafka.DeadLetterTopic, 1);
-        cluster.CreateTopic(kafka.PartialsTopic, 1);
+        cluster.CreateTopics(kafka, partitions);
         var folder = Directory.CreateTempSubdirectory($"reco-{nodeId}-");
         var all = new Dictionary<string, string?>
         {

@@ -142,12 +142,3 @@ public sealed class NodeServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 }
-
-/// <summary>Settings that do not allow a node to start; <see cref="Exception.Message"/> lists every problem.</summary>
-/// <param name="errors">The problems, each naming its field.</param>
-public sealed class ConfigurationException(IReadOnlyList<string> errors)
-    : Exception("invalid configuration:\n  " + string.Join("\n  ", errors))
-{
-    /// <summary>The problems, each naming its field.</summary>
-    public IReadOnlyList<string> Errors { get; } = errors;
-}

@@ -14,7 +14,6 @@ namespace RecoActors.Node.Hosting;
 /// </summary>
 public sealed class RecoNode : IAsyncDisposable
 {
-    private readonly IShardStore _store;
     private readonly DeadLetterWriter _deadLetters;
     private readonly EventConsumer _consumer;
     private readonly ILogger _logger;
@@ -24,7 +23,7 @@ public sealed class RecoNode : IAsyncDisposable
         EventConsumer consumer, EventProducer producer, ILogger logger)
     {
         Settings = settings;
-        _store = store;
+        Store = store;
         Partitions = partitions;
         Actors = actors;
         _deadLetters = deadLetters;
@@ -46,7 +45,7 @@ public sealed class RecoNode : IAsyncDisposable
     public NodeActors Actors { get; }
 
     /// <summary>The store, for the ownership table.</summary>
-    public IShardStore Store => _store;
+    public IShardStore Store { get; }
 
     /// <summary>Produces events accepted over HTTP.</summary>
     public EventProducer Producer { get; }
@@ -67,13 +66,14 @@ public sealed class RecoNode : IAsyncDisposable
     }
 
     /// <summary>Opens the store, starts the actors, joins the consumer group.</summary>
-    /// <exception cref="InvalidOperationException">The settings are invalid, the events topic does not exist, or the store cannot be opened.</exception>
+    /// <exception cref="ConfigurationException">The settings are invalid.</exception>
+    /// <exception cref="InvalidOperationException">The events topic does not exist, or the store cannot be opened.</exception>
     public static async Task<RecoNode> StartAsync(RecoSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
         var errors = settings.Validate();
-        if (errors.Count > 0) throw new InvalidOperationException("invalid configuration:\n  " + string.Join("\n  ", errors));
+        if (errors.Count > 0) throw new ConfigurationException(errors);
         var logger = loggers.CreateLogger("RecoActors.Node");
         var kafka = settings.Kafka;
         var partitions = TopicMetadata.PartitionCount(kafka, kafka.EventsTopic, TimeSpan.FromSeconds(15));
@@ -114,7 +114,7 @@ public sealed class RecoNode : IAsyncDisposable
         _deadLetters.Flush(TimeSpan.FromSeconds(10));
         _deadLetters.Dispose();
         await Actors.DisposeAsync().ConfigureAwait(false);
-        await _store.DisposeAsync().ConfigureAwait(false);
+        await Store.DisposeAsync().ConfigureAwait(false);
         _logger.LogInformation("Node {Node} stopped", Id);
     }
 
