@@ -24,8 +24,8 @@ public sealed class KafkaOptions
     public string GroupId { get; set; } = "reco-nodes";
 
     /// <summary>
-    /// <c>roundrobin</c> or <c>range</c> (eager). <c>cooperative-sticky</c> is refused: on librdkafka 2.0.2 it
-    /// aborted the process when a consumer closed mid-rebalance, and a node must never abort.
+    /// <c>roundrobin</c>, <c>range</c> (eager) or <c>cooperative-sticky</c> (incremental: on librdkafka 2.16 a
+    /// consumer that closes mid-rebalance leaves the others covering every partition).
     /// </summary>
     public string AssignmentStrategy { get; set; } = "roundrobin";
 
@@ -84,8 +84,8 @@ public sealed class KafkaOptions
         if (string.IsNullOrWhiteSpace(PartialsTopic)) errors.Add($"{section}:PartialsTopic is required");
         else if (PartialsTopic == EventsTopic || PartialsTopic == DeadLetterTopic) errors.Add($"{section}:PartialsTopic must differ from the other topics");
         if (string.IsNullOrWhiteSpace(GroupId)) errors.Add($"{section}:GroupId is required");
-        if (AssignmentStrategy is not ("roundrobin" or "range"))
-            errors.Add($"{section}:AssignmentStrategy '{AssignmentStrategy}' must be 'roundrobin' or 'range'");
+        if (AssignmentStrategy is not ("roundrobin" or "range" or "cooperative-sticky"))
+            errors.Add($"{section}:AssignmentStrategy '{AssignmentStrategy}' must be 'roundrobin', 'range' or 'cooperative-sticky'");
         if (Partitioner is not ("murmur2_random" or "murmur2"))
             errors.Add($"{section}:Partitioner '{Partitioner}' must be 'murmur2_random' or 'murmur2' (the router uses murmur2)");
         if (SessionTimeoutMs < 1_000) errors.Add($"{section}:SessionTimeoutMs must be at least 1000");

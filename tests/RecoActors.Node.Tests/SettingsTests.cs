@@ -23,7 +23,7 @@ public sealed class SettingsTests
     [InlineData("Reco:Http:Port", "70000", "Reco:Http:Port must be between 0 and 65535")]
     [InlineData("Reco:Http:Token", "short", "Reco:Http:Token must be at least 16 characters")]
     [InlineData("Reco:Shards:CommitEvery", "0", "Reco:Shards:CommitEvery must be positive")]
-    [InlineData("Reco:Kafka:AssignmentStrategy", "cooperative-sticky", "Reco:Kafka:AssignmentStrategy 'cooperative-sticky'")]
+    [InlineData("Reco:Kafka:AssignmentStrategy", "sticky", "Reco:Kafka:AssignmentStrategy 'sticky'")]
     [InlineData("Reco:Model:Dimension", "1", "Reco:Model:Dimension")]
     [InlineData("Reco:Node:Endpoint", "ftp://x", "Reco:Node:Endpoint 'ftp://x' must be an absolute http(s) URL")]
     [InlineData("Reco:Http:Port", "eighty", "Reco:Http:Port")]

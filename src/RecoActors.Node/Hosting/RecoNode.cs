@@ -87,8 +87,8 @@ public sealed class RecoNode : IAsyncDisposable
         var consumer = new EventConsumer(kafka, settings.Node.Id, actors.Region, deadLetters, loggers.CreateLogger("RecoActors.EventConsumer"));
         var producer = EventProducer.Create(kafka, $"{settings.Node.Id}-api");
         consumer.Start();
-        logger.LogInformation("Node {Node} started: {Partitions} partitions in {Topic}, store {Store}, endpoint {Endpoint}",
-            settings.Node.Id, partitions, kafka.EventsTopic, settings.Store.Kind, settings.Region.Endpoint);
+        logger.LogInformation("Node {Node} started: {Partitions} partitions in {Topic}, store {Store}, endpoint {Endpoint}, {Kafka}",
+            settings.Node.Id, partitions, kafka.EventsTopic, settings.Store.Kind, settings.Region.Endpoint, KafkaNative.Describe());
         return new RecoNode(settings, store, partitions, actors, deadLetters, consumer, producer, logger);
     }
 
