@@ -53,6 +53,9 @@ public sealed class GlobalModel
 
     private volatile ModelSnapshot _current = null!;
 
+    /// <summary>The item indexes this model's rows are kept by.</summary>
+    public ItemCatalog Catalog => _catalog;
+
     /// <summary>The latest snapshot; safe to read from any thread (one actor folds, everyone reads).</summary>
     public ModelSnapshot Current { get => _current; private set => _current = value; }
 

@@ -57,9 +57,16 @@ public sealed class DeadLetterWriter : IDisposable
     public void Send(ConsumeResult<byte[]?, byte[]?> source, DecodeError reason)
     {
         ArgumentNullException.ThrowIfNull(source);
+        Send(source.TopicPartitionOffset, source.Message.Key, source.Message.Value, reason, source.Message.Headers, source.Message.Timestamp);
+    }
+
+    /// <summary>Queues a dead letter for the record at <paramref name="source"/> with the given key and value (its original bytes, or a re-encoding).</summary>
+    public void Send(TopicPartitionOffset source, byte[]? key, byte[]? value, DecodeError reason, Headers? original = null, Timestamp? timestamp = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(reason);
         var headers = new Headers();
-        foreach (var h in source.Message.Headers ?? []) headers.Add(h.Key, h.GetValueBytes());
+        foreach (var h in original ?? []) headers.Add(h.Key, h.GetValueBytes());
         headers.Add(CodeHeader, Encoding.UTF8.GetBytes(reason.Code));
         headers.Add(ReasonHeader, Encoding.UTF8.GetBytes(reason.Message));
         headers.Add(TopicHeader, Encoding.UTF8.GetBytes(source.Topic));
@@ -67,9 +74,9 @@ public sealed class DeadLetterWriter : IDisposable
         headers.Add(OffsetHeader, Encoding.UTF8.GetBytes(source.Offset.Value.ToString(CultureInfo.InvariantCulture)));
         var message = new Message<byte[]?, byte[]?>
         {
-            Key = source.Message.Key,
-            Value = source.Message.Value,
-            Timestamp = source.Message.Timestamp,
+            Key = key,
+            Value = value,
+            Timestamp = timestamp ?? Timestamp.Default,
             Headers = headers,
         };
         while (true)

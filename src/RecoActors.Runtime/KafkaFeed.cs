@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Akka.Actor;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using RecoActors.Core;
+using RecoActors.Kafka;
+
+namespace RecoActors.Runtime;
+
+/// <summary>
+/// The node's one Kafka consumer: reads the partitions whose actors run on this node (assigned by hand, from their
+/// checkpoints; no group rebalances: Akka's sharding decides who reads what), decodes the records, sends invalid
+/// ones to the dead-letter topic, and delivers the rest to each partition's actor in batches, within its credit.
+/// </summary>
+/// <remarks>
+/// <c>Consume</c> blocks, so the loop has a thread of its own; calls from actors are queued to it, since a client
+/// is driven from one thread. A partition out of credit is paused and later resumed from the first record not
+/// delivered, so nothing is buffered without bound and nothing is skipped. Offsets are committed under the group
+/// id for lag tools only; the partition actors' checkpoints are the truth.
+/// </remarks>
+public sealed class KafkaFeed : IPartitionFeed, IDisposable
+{
+    private const int BatchSize = 512;
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan WarnEvery = TimeSpan.FromSeconds(10);
+    private readonly KafkaOptions _options;
+    private readonly int _partitions;
+    private readonly DeadLetterWriter _deadLetters;
+    private readonly EventRules _rules;
+    private readonly ILogger _logger;
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly ConcurrentQueue<Action> _commands = new();
+    private readonly Dictionary<int, Lane> _lanes = [];
+    private readonly int[] _credit;
+    private readonly long[] _ends;
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+    private long _generations;
+    private long _wrongPartition;
+    private long _lastWrongPartitionWarning = long.MinValue;
+
+    private sealed class Lane(TopicPartition partition, IActorRef target, long generation, long position)
+    {
+        public readonly TopicPartition Partition = partition;
+        public readonly IActorRef Target = target;
+        public long Generation = generation;
+        public long Position = position;
+        public bool Paused;
+        public List<FeedRecord> Batch = new(BatchSize);
+    }
+
+    /// <summary>A consumer of <see cref="KafkaOptions.EventsTopic"/> (of <paramref name="partitions"/> partitions), started at once.</summary>
+    public KafkaFeed(KafkaOptions options, string clientId, int partitions, DeadLetterWriter deadLetters, ILogger logger, EventRules? rules = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        ArgumentNullException.ThrowIfNull(logger);
+        KafkaNative.EnsureLoaded();
+        _options = options;
+        _partitions = partitions;
+        _deadLetters = deadLetters;
+        _logger = logger;
+        _rules = rules ?? EventRules.Default;
+        _credit = new int[partitions];
+        _ends = new long[partitions];
+        Array.Fill(_ends, -1);
+        var config = options.ToConsumerConfig(clientId);
+        config.FetchWaitMaxMs = 50;
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka consumer {ClientId}: {Reason}", clientId, error.Reason))
+            .SetLogHandler((_, m) => _logger.Log(m.Level <= SyslogLevel.Warning ? LogLevel.Warning : LogLevel.Debug, "librdkafka {Facility}: {Message}", m.Facility, m.Message))
+            .Build();
+        _thread = new Thread(Run) { IsBackground = true, Name = $"feed:{clientId}" };
+        _thread.Start();
+    }
+
+    /// <summary>Records that arrived on another partition than their user's (sent to the dead-letter topic as <c>wrong-partition</c>).</summary>
+    public long WrongPartition => Interlocked.Read(ref _wrongPartition);
+
+    /// <summary>Records sent to the dead-letter topic by this feed.</summary>
+    public long DeadLetters => _deadLetters.Delivered;
+
+    /// <inheritdoc />
+    public long Open(int partition, long offset, IActorRef target, int credit)
+    {
+        var generation = Interlocked.Increment(ref _generations);
+        Volatile.Write(ref _credit[partition], credit);
+        _commands.Enqueue(() =>
+        {
+            var tp = new TopicPartition(_options.EventsTopic, partition);
+            if (_lanes.Remove(partition)) _consumer.IncrementalUnassign([tp]);
+            _lanes[partition] = new Lane(tp, target, generation, offset);
+            _consumer.IncrementalAssign([new TopicPartitionOffset(tp, new Offset(offset))]);
+        });
+        return generation;
+    }
+
+    /// <inheritdoc />
+    public long Seek(int partition, long offset, int credit)
+    {
+        var generation = Interlocked.Increment(ref _generations);
+        Volatile.Write(ref _credit[partition], credit);
+        _commands.Enqueue(() =>
+        {
+            if (!_lanes.TryGetValue(partition, out var lane)) return;
+            lane.Generation = generation;
+            lane.Position = offset;
+            lane.Batch = new List<FeedRecord>(BatchSize);
+            if (lane.Paused)
+            {
+                lane.Paused = false;
+                _consumer.Resume([lane.Partition]);
+            }
+            _consumer.Seek(new TopicPartitionOffset(lane.Partition, new Offset(offset)));
+        });
+        return generation;
+    }
+
+    /// <inheritdoc />
+    public void Close(int partition) => _commands.Enqueue(() =>
+    {
+        if (_lanes.Remove(partition, out var lane)) _consumer.IncrementalUnassign([lane.Partition]);
+    });
+
+    /// <inheritdoc />
+    public void Grant(int partition, int records) => Interlocked.Add(ref _credit[partition], records);
+
+    /// <inheritdoc />
+    public void Committed(int partition, long nextOffset) => _commands.Enqueue(() =>
+    {
+        try
+        {
+            _consumer.Commit([new TopicPartitionOffset(_options.EventsTopic, partition, nextOffset)]);
+        }
+        catch (KafkaException ex)
+        {
+            _logger.LogDebug("Committing offset {Offset} of partition {Partition} to Kafka failed (monitoring only): {Reason}", nextOffset, partition, ex.Error.Reason);
+        }
+    });
+
+    /// <inheritdoc />
+    public void DeadLetter(int partition, long offset, BehaviourEvent ev, string code, string reason) =>
+        _deadLetters.Send(new TopicPartitionOffset(_options.EventsTopic, partition, offset), Encoding.UTF8.GetBytes(ev.UserId), EventCodec.Encode(ev), new DecodeError(code, reason));
+
+    /// <inheritdoc />
+    public long? End(int partition) => Volatile.Read(ref _ends[partition]) is var end and >= 0 ? end : null;
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            try
+            {
+                Step();
+            }
+            catch (Exception ex) when (ex is KafkaException or InvalidOperationException)
+            {
+                _logger.LogWarning("Kafka feed: {Error}", ex.Message);
+                Thread.Sleep(100);
+            }
+        }
+        FlushAll();
+        _consumer.Close();
+    }
+
+    private void Step()
+    {
+        while (_commands.TryDequeue(out var command)) command();
+        foreach (var paused in _lanes.Values)
+        {
+            if (!paused.Paused || Volatile.Read(ref _credit[paused.Partition.Partition.Value]) <= 0) continue;
+            // Resume first: librdkafka resumes from the last position handed out, so the seek must come after it.
+            paused.Paused = false;
+            _consumer.Resume([paused.Partition]);
+            _consumer.Seek(new TopicPartitionOffset(paused.Partition, new Offset(paused.Position)));
+        }
+        var pending = _lanes.Values.Any(l => l.Batch.Count > 0);
+        ConsumeResult<byte[]?, byte[]?>? record;
+        try
+        {
+            record = _consumer.Consume(pending ? TimeSpan.Zero : PollTimeout);
+        }
+        catch (ConsumeException ex)
+        {
+            _logger.LogWarning("Kafka feed could not read: {Reason}", ex.Error.Reason);
+            return;
+        }
+        if (record is null || record.IsPartitionEOF)
+        {
+            FlushAll();
+            UpdateEnds();
+            return;
+        }
+        var p = record.Partition.Value;
+        // A closed partition, a paused one (fetched before the pause took effect) or one from before a seek: read again later.
+        if (!_lanes.TryGetValue(p, out var lane) || lane.Paused || record.Offset.Value < lane.Position) return;
+        lane.Position = record.Offset.Value + 1;
+        lane.Batch.Add(new FeedRecord(record.Offset.Value, Decode(record)));
+        if (Interlocked.Decrement(ref _credit[p]) <= 0)
+        {
+            Flush(lane);
+            lane.Paused = true;
+            _consumer.Pause([lane.Partition]);
+        }
+        else if (lane.Batch.Count >= BatchSize) Flush(lane);
+    }
+
+    /// <summary>The record's event, or null after sending it to the dead-letter topic.</summary>
+    private BehaviourEvent? Decode(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        if (!EventCodec.TryDecode(record.Message.Value, _rules, out var ev, out var error))
+        {
+            _deadLetters.Send(record, error);
+            return null;
+        }
+        var owner = Murmur2Partitioner.Partition(ev.UserId, _partitions);
+        if (owner == record.Partition.Value) return ev;
+        // Another partitioner (librdkafka's default consistent_random, say) or another key: applying it here would put
+        // this user's events in two shards.
+        Interlocked.Increment(ref _wrongPartition);
+        _deadLetters.Send(record, new DecodeError("wrong-partition",
+            $"user '{ev.UserId}' belongs to partition {owner} (murmur2 of the user id, the Java client's partitioner; librdkafka's 'murmur2_random') but the record is on partition {record.Partition.Value}: produce keyed by user id with that partitioner"));
+        var now = Environment.TickCount64;
+        if (now - _lastWrongPartitionWarning >= WarnEvery.TotalMilliseconds)
+        {
+            _lastWrongPartitionWarning = now;
+            _logger.LogWarning("Records on the wrong partition ({Count} so far), e.g. user {User} on {Partition} instead of {Owner}: a producer is not using the murmur2 partitioner keyed by user id; they go to the dead-letter topic as 'wrong-partition'",
+                WrongPartition, ev.UserId, record.Partition.Value, owner);
+        }
+        return null;
+    }
+
+    private void Flush(Lane lane)
+    {
+        if (lane.Batch.Count == 0) return;
+        lane.Target.Tell(new PartitionMessage.Records(lane.Generation, lane.Batch));
+        lane.Batch = new List<FeedRecord>(BatchSize);
+    }
+
+    private void FlushAll()
+    {
+        foreach (var lane in _lanes.Values) Flush(lane);
+    }
+
+    private void UpdateEnds()
+    {
+        foreach (var lane in _lanes.Values)
+            if (_consumer.GetWatermarkOffsets(lane.Partition).High is { } high && high != Offset.Unset)
+                Volatile.Write(ref _ends[lane.Partition.Partition.Value], high.Value);
+    }
+
+    /// <summary>Stops reading and closes the consumer (partition actors flush through their own hand-off).</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _thread.Join();
+        _consumer.Dispose();
+    }
+}

@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using RecoActors.Core;
+
+namespace RecoActors.Runtime;
+
+/// <summary>
+/// What a node's entities share that is not actor state: the model they read, the item catalog, the feed of
+/// records, the resident budget, counters and progress for monitoring. One per node (per ActorSystem).
+/// </summary>
+public sealed class NodeContext
+{
+    private readonly ConcurrentDictionary<int, PartitionContribution> _contributions = new();
+    private readonly ConcurrentDictionary<int, PartitionProgress> _progress = new();
+    private long _applied;
+    private long _refused;
+
+    /// <summary>A node's shared state.</summary>
+    /// <param name="nodeId">The node's id, reported with every answer.</param>
+    /// <param name="topic">The events topic (part of each partition's persistence id).</param>
+    /// <param name="partitions">Partitions of the events topic: the shard count.</param>
+    /// <param name="options">Batching, pacing and bounds.</param>
+    /// <param name="model">The node's copy of the global model.</param>
+    /// <param name="feed">Where records come from.</param>
+    public NodeContext(string nodeId, string topic, int partitions, RuntimeOptions options, GlobalModel model, IPartitionFeed feed)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partitions);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(feed);
+        NodeId = nodeId;
+        Topic = topic;
+        Partitions = partitions;
+        Options = options;
+        Model = model;
+        Feed = feed;
+        Residents = new ResidentBudget(options.MaxResidentUsers);
+        PartitionIds = [.. Enumerable.Range(0, partitions).Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+    }
+
+    /// <summary>The node's id.</summary>
+    public string NodeId { get; }
+
+    /// <summary>The events topic.</summary>
+    public string Topic { get; }
+
+    /// <summary>Partitions of the events topic.</summary>
+    public int Partitions { get; }
+
+    /// <summary>Shard ids by partition, made once (Akka's shard ids are strings).</summary>
+    internal string[] PartitionIds { get; }
+
+    /// <summary>Batching, pacing and bounds.</summary>
+    public RuntimeOptions Options { get; }
+
+    /// <summary>The node's copy of the global model.</summary>
+    public GlobalModel Model { get; }
+
+    /// <summary>This node's item indexes.</summary>
+    public ItemCatalog Catalog => Model.Catalog;
+
+    /// <summary>The model's settings.</summary>
+    public ModelOptions ModelOptions => Model.Current.Options;
+
+    /// <summary>Where records come from.</summary>
+    public IPartitionFeed Feed { get; }
+
+    /// <summary>Users resident on this node, and the limit.</summary>
+    public ResidentBudget Residents { get; }
+
+    /// <summary>The user region (set when the region starts).</summary>
+    public IActorRef Region { get; internal set; } = ActorRefs.Nobody;
+
+    /// <summary>The node's segment actor (set when it starts).</summary>
+    public IActorRef Segments { get; internal set; } = ActorRefs.Nobody;
+
+    /// <summary>
+    /// Test hook: returns true to discard a delivery of the event at (user, offset) to its entity, as Akka may during a
+    /// hand-off (akka.net #8501). The partition must notice and replay.
+    /// </summary>
+    public Func<string, long, bool>? DropDelivery { get; set; }
+
+    /// <summary>Events applied on this node (a replayed duplicate is not counted).</summary>
+    public long Applied => Interlocked.Read(ref _applied);
+
+    /// <summary>Events refused by users whose state could not be read (sent to the dead-letter topic).</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>The partitions whose actors run on this node now, with their progress.</summary>
+    public IReadOnlyCollection<PartitionProgress> Progress => [.. _progress.Values.OrderBy(p => p.Partition)];
+
+    internal PartitionContribution Contribution(int partition) => _contributions.GetOrAdd(partition, _ => new PartitionContribution());
+
+    internal void CountApplied() => Interlocked.Increment(ref _applied);
+
+    internal void CountRefused() => Interlocked.Increment(ref _refused);
+
+    internal void Report(PartitionProgress progress) => _progress[progress.Partition] = progress;
+
+    internal void Forget(int partition) => _progress.TryRemove(partition, out _);
+}

@@ -1,0 +1,61 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using RecoActors.Core;
+using RecoActors.Protocol;
+
+namespace RecoActors.Runtime;
+
+/// <summary>
+/// A node's actors in a running actor system: the user region (user entities and one partition actor per shard),
+/// the segment actor and the partition keep-alive.
+/// </summary>
+public sealed class RecoRuntime
+{
+    /// <summary>The sharded entity type's name.</summary>
+    public const string TypeName = "user";
+
+    private RecoRuntime(ActorSystem system, NodeContext node)
+    {
+        System = system;
+        Node = node;
+    }
+
+    /// <summary>The actor system.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The node's shared state.</summary>
+    public NodeContext Node { get; }
+
+    /// <summary>The user region: tell or ask it any <see cref="IUserMessage"/>, for any user, from any node.</summary>
+    public IActorRef Region => Node.Region;
+
+    /// <summary>Starts the node's actors in <paramref name="system"/> (a cluster member with <see cref="RuntimeConfig.NodeRole"/>).</summary>
+    /// <param name="system">The actor system, configured by <see cref="RuntimeConfig.Build"/>.</param>
+    /// <param name="node">The node's shared state.</param>
+    /// <param name="publish">Sends merged partials to every node (the partials exchange); null folds locally.</param>
+    /// <param name="folded">Told the events in each partial folded into the model.</param>
+    public static RecoRuntime Start(ActorSystem system, NodeContext node, Action<ModelPartial>? publish = null, Action<long>? folded = null)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(node);
+        node.Segments = system.ActorOf(SegmentActor.Props(node.Model, node.Options.FoldInterval, publish, folded), "segments");
+        var sharding = ClusterSharding.Get(system);
+        var settings = ClusterShardingSettings.Create(system).WithRole(RuntimeConfig.NodeRole);
+        node.Region = sharding.Start(TypeName,
+            id => id == UserMessageExtractor.PartitionEntityId ? PartitionActor.Props(node) : UserActor.Props(id, node),
+            settings, new UserMessageExtractor(node), sharding.DefaultShardAllocationStrategy(settings), StopEntity.Instance);
+        var keepAlive = system.ActorOf(PartitionKeepAlive.Props(node), "partition-keep-alive");
+        // Stop waking partitions before the region hands them off, or the wakes would start them again while it leaves.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-partition-keep-alive",
+            () => keepAlive.GracefulStop(TimeSpan.FromSeconds(5)).ContinueWith(_ => Akka.Done.Instance, TaskScheduler.Default));
+        return new RecoRuntime(system, node);
+    }
+
+    /// <summary>A user's state, from whichever node hosts the user.</summary>
+    /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/> (the user's shard is moving, or its node is down).</exception>
+    public Task<UserRead> ReadUserAsync(string userId, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Region.Ask<UserRead>(new ReadUser(userId), timeout, cancellationToken);
+
+    /// <summary>Folds whatever has been contributed and returns the resulting snapshot.</summary>
+    public Task<ModelSnapshot> FoldAsync(TimeSpan timeout) => Node.Segments.Ask<ModelSnapshot>(SegmentCommand.FoldNow.Instance, timeout);
+}

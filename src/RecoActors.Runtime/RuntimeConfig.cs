@@ -1,0 +1,98 @@
+using System.Globalization;
+using Akka.Configuration;
+using RecoActors.Protocol;
+
+namespace RecoActors.Runtime;
+
+/// <summary>The HOCON a node's actor system runs with, made from the node's settings (Akka's own defaults underneath).</summary>
+public static class RuntimeConfig
+{
+    /// <summary>The role every recommender node has; the user region runs on members with it.</summary>
+    public const string NodeRole = "reco-node";
+
+    /// <summary>Builds the configuration: remoting, cluster, split-brain resolver, sharding, persistence, serializers.</summary>
+    public static Config Build(ClusterOptions cluster, PersistenceStore store, RuntimeOptions runtime)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(runtime);
+        var seeds = string.Join(", ", cluster.SeedNodes.Select(s => Quote($"akka.tcp://{cluster.SystemName}@{s}")));
+        var provider = store.Kind == "postgres" ? "PostgreSQL.15" : "SQLite.MS";
+        var hocon = $$"""
+            akka {
+              loglevel = INFO
+              stdout-loglevel = WARNING
+              log-dead-letters-during-shutdown = off
+              actor.provider = cluster
+              remote.dot-netty.tcp {
+                hostname = {{Quote(cluster.Hostname)}}
+                public-hostname = {{Quote(cluster.PublicHostname ?? cluster.Hostname)}}
+                port = {{cluster.Port}}
+              }
+              cluster {
+                seed-nodes = [{{seeds}}]
+                roles = [{{NodeRole}}]
+                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                split-brain-resolver {
+                  active-strategy = keep-majority
+                  stable-after = {{Seconds(cluster.StableAfter)}}
+                }
+                run-coordinated-shutdown-when-down = on
+                sharding {
+                  role = {{NodeRole}}
+                  state-store-mode = ddata
+                  remember-entities = off
+                  distributed-data.durable.keys = []
+                  passivate-idle-entity-after = {{Seconds(runtime.PassivateAfter)}}
+                  handoff-timeout = {{Seconds(runtime.HandOffTimeout + TimeSpan.FromSeconds(10))}}
+                  rebalance-interval = 2s
+                  least-shard-allocation-strategy {
+                    rebalance-absolute-limit = 1000
+                    rebalance-relative-limit = 1.0
+                  }
+                }
+              }
+              persistence {
+                max-concurrent-recoveries = 50
+                journal {
+                  plugin = "akka.persistence.journal.sql"
+                  sql {
+                    connection-string = {{Quote(store.ConnectionString)}}
+                    provider-name = {{provider}}
+                    auto-initialize = on
+                  }
+                }
+                journal-plugin-fallback.circuit-breaker {
+                  max-failures = 5
+                  call-timeout = 10s
+                  reset-timeout = 2s
+                }
+                snapshot-store {
+                  plugin = "akka.persistence.snapshot-store.sql"
+                  sql {
+                    connection-string = {{Quote(store.ConnectionString)}}
+                    provider-name = {{provider}}
+                    auto-initialize = on
+                  }
+                }
+                snapshot-store-plugin-fallback.circuit-breaker {
+                  max-failures = 5
+                  call-timeout = 10s
+                  reset-timeout = 2s
+                }
+              }
+            }
+            """;
+        return ConfigurationFactory.ParseString(hocon)
+            .WithFallback(ConfigurationFactory.ParseString(ProtocolSerializer.Hocon))
+            .WithFallback(ConfigurationFactory.ParseString(RuntimeSerializer.Hocon))
+            .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration)
+            .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig());
+    }
+
+    private static string Seconds(TimeSpan t) => $"{t.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms";
+
+    /// <summary>A HOCON quoted string.</summary>
+    internal static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}

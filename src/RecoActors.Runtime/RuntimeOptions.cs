@@ -1,0 +1,57 @@
+namespace RecoActors.Runtime;
+
+/// <summary>How a node's partitions batch, pace and bound their work. Bound from <c>Reco:Shards</c>.</summary>
+public sealed record RuntimeOptions
+{
+    /// <summary>A partition makes its users durable after this many applied records…</summary>
+    public int CommitEvery { get; init; } = 10_000;
+
+    /// <summary>…or this often while it has applied records that are not durable: the most a crash makes a new owner redo.</summary>
+    public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A partition hands its model partial to the segment actor after this many events, or at its commit tick.</summary>
+    public int ContributeEvery { get; init; } = 5_000;
+
+    /// <summary>The most users the node keeps resident (least recently used passivated beyond it).</summary>
+    public int MaxResidentUsers { get; init; } = 100_000;
+
+    /// <summary>Records of one partition on their way to its users, not yet applied; beyond it the partition's reading pauses.</summary>
+    public int MaxInFlight { get; init; } = 8_192;
+
+    /// <summary>A user entity that heard nothing this long makes its state durable and stops.</summary>
+    public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A record not applied this long after it was sent (a message lost in a hand-off) makes the partition replay from its checkpoint.</summary>
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a partition being handed off waits for its users' last state before it persists what it has.</summary>
+    public TimeSpan HandOffTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How often each node asks for every partition to be running (as ShardedDaemonProcess's keep-alive does).</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often contributed model statistics are folded into the model (or published to the other nodes).</summary>
+    public TimeSpan FoldInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Every problem with these options, each naming its field under <paramref name="section"/>; empty when valid.</summary>
+    public IReadOnlyList<string> Validate(string section = "Reco:Shards")
+    {
+        var errors = new List<string>();
+        Positive(CommitEvery, nameof(CommitEvery));
+        Positive(ContributeEvery, nameof(ContributeEvery));
+        Positive(MaxResidentUsers, nameof(MaxResidentUsers));
+        if (MaxInFlight < 16) errors.Add($"{section}:MaxInFlight must be at least 16 (it was {MaxInFlight})");
+        Positive(CommitInterval, nameof(CommitInterval));
+        Positive(PassivateAfter, nameof(PassivateAfter));
+        Positive(AckTimeout, nameof(AckTimeout));
+        Positive(HandOffTimeout, nameof(HandOffTimeout));
+        Positive(KeepAliveInterval, nameof(KeepAliveInterval));
+        Positive(FoldInterval, nameof(FoldInterval));
+        return errors;
+
+        void Positive<T>(T value, string name) where T : IComparable<T>
+        {
+            if (value.CompareTo(default!) <= 0) errors.Add($"{section}:{name} must be positive (it was {value})");
+        }
+    }
+}

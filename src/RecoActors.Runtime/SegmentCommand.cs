@@ -1,0 +1,29 @@
+using RecoActors.Core;
+
+namespace RecoActors.Runtime;
+
+/// <summary>What the node's <see cref="SegmentActor"/> is told. Local only: partials cross nodes through the partials topic.</summary>
+public abstract record SegmentCommand
+{
+    private SegmentCommand() { }
+
+    /// <summary>A partition's model statistics since its last contribution.</summary>
+    public sealed record Contribute(ModelPartial Partial) : SegmentCommand;
+
+    /// <summary>A partial from the exchange (any node's, this one's included): folded at once, in the exchange's order.</summary>
+    public sealed record Exchanged(ModelPartial Partial) : SegmentCommand;
+
+    /// <summary>Fold what has been contributed and answer with the resulting <see cref="ModelSnapshot"/>.</summary>
+    public sealed record FoldNow : SegmentCommand
+    {
+        /// <summary>The one request.</summary>
+        public static FoldNow Instance { get; } = new();
+    }
+
+    /// <summary>Timer: fold what has been contributed.</summary>
+    internal sealed record Fold : SegmentCommand
+    {
+        /// <summary>The one tick.</summary>
+        public static Fold Instance { get; } = new();
+    }
+}
