@@ -38,6 +38,6 @@ public sealed record ClusterOptions
 }
 
 /// <summary>Where Akka.Persistence keeps the partitions' journals and snapshots.</summary>
-/// <param name="Kind"><c>sqlite</c> or <c>postgres</c>.</param>
+/// <param name="Kind"><c>sqlite</c>, <c>postgres</c>, or <c>memory</c> (nothing survives the process: benchmarks, evaluation).</param>
 /// <param name="ConnectionString">The driver's connection string (never logged).</param>
 public sealed record PersistenceStore(string Kind, string ConnectionString);

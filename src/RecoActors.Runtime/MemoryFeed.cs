@@ -12,21 +12,22 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
 {
     private const int BatchSize = 512;
     private readonly List<FeedRecord>[] _log;
-    private readonly ConcurrentDictionary<int, Lane> _lanes = new();
+    private readonly Lane?[] _lanes;
+    private readonly int[] _credit;
+    private readonly ConcurrentQueue<Action> _commands = new();
     private readonly ConcurrentDictionary<(int Partition, long Offset), (string Code, string Reason)> _deadLetters = new();
     private readonly long[] _committed;
     private readonly Thread _pump;
-    private readonly SemaphoreSlim _work = new(0);
+    private readonly AutoResetEvent _work = new(false);
     private volatile bool _stopping;
     private long _generations;
 
-    private sealed class Lane(IActorRef target, long generation, long position, int credit)
+    /// <summary>A reader's place in one partition; touched by the pump thread only.</summary>
+    private sealed class Lane(IActorRef target, long generation, long position)
     {
-        public readonly object Gate = new();
-        public IActorRef Target = target;
+        public readonly IActorRef Target = target;
         public long Generation = generation;
         public long Position = position;
-        public int Credit = credit;
     }
 
     /// <summary>An empty log of <paramref name="partitions"/> partitions.</summary>
@@ -34,6 +35,8 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partitions);
         _log = [.. Enumerable.Range(0, partitions).Select(_ => new List<FeedRecord>())];
+        _lanes = new Lane?[partitions];
+        _credit = new int[partitions];
         _committed = new long[partitions];
         _pump = new Thread(Pump) { IsBackground = true, Name = "memory-feed" };
         _pump.Start();
@@ -48,7 +51,7 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
             offset = _log[partition].Count;
             _log[partition].Add(new FeedRecord(offset, ev));
         }
-        _work.Release();
+        _work.Set();
         return offset;
     }
 
@@ -62,8 +65,8 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     public long Open(int partition, long offset, IActorRef target, int credit)
     {
         var generation = Interlocked.Increment(ref _generations);
-        _lanes[partition] = new Lane(target, generation, offset, credit);
-        _work.Release();
+        Volatile.Write(ref _credit[partition], credit);
+        Command(() => _lanes[partition] = new Lane(target, generation, offset));
         return generation;
     }
 
@@ -71,26 +74,31 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     public long Seek(int partition, long offset, int credit)
     {
         var generation = Interlocked.Increment(ref _generations);
-        if (_lanes.TryGetValue(partition, out var lane))
-            lock (lane.Gate)
-            {
-                lane.Generation = generation;
-                lane.Position = offset;
-                lane.Credit = credit;
-            }
-        _work.Release();
+        Volatile.Write(ref _credit[partition], credit);
+        Command(() =>
+        {
+            if (_lanes[partition] is not { } lane) return;
+            lane.Generation = generation;
+            lane.Position = offset;
+        });
         return generation;
     }
 
     /// <inheritdoc />
-    public void Close(int partition) => _lanes.TryRemove(partition, out _);
+    public void Close(int partition) => Command(() => _lanes[partition] = null);
 
     /// <inheritdoc />
     public void Grant(int partition, int records)
     {
-        if (!_lanes.TryGetValue(partition, out var lane)) return;
-        lock (lane.Gate) lane.Credit += records;
-        _work.Release();
+        // Wake the pump when a whole batch's worth of credit is back, not for every grant.
+        var now = Interlocked.Add(ref _credit[partition], records);
+        if (now >= BatchSize && now - records < BatchSize) _work.Set();
+    }
+
+    private void Command(Action command)
+    {
+        _commands.Enqueue(command);
+        _work.Set();
     }
 
     /// <inheritdoc />
@@ -109,29 +117,27 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     {
         while (!_stopping)
         {
-            _work.Wait(TimeSpan.FromMilliseconds(50));
-            var sent = true;
-            while (sent && !_stopping)
+            while (_commands.TryDequeue(out var command)) command();
+            var sent = false;
+            for (var partition = 0; partition < _lanes.Length; partition++)
             {
-                sent = false;
-                foreach (var (partition, lane) in _lanes)
+                if (_lanes[partition] is not { } lane) continue;
+                var credit = Volatile.Read(ref _credit[partition]);
+                List<FeedRecord> batch;
+                lock (_log[partition])
                 {
-                    lock (lane.Gate)
-                    {
-                        List<FeedRecord> batch;
-                        lock (_log[partition])
-                        {
-                            var count = (int)Math.Min(Math.Min(BatchSize, lane.Credit), _log[partition].Count - lane.Position);
-                            if (count <= 0) continue;
-                            batch = _log[partition].GetRange((int)lane.Position, count);
-                        }
-                        lane.Position += batch.Count;
-                        lane.Credit -= batch.Count;
-                        lane.Target.Tell(new PartitionMessage.Records(lane.Generation, batch));
-                        sent = true;
-                    }
+                    var available = _log[partition].Count - lane.Position;
+                    var count = (int)Math.Min(Math.Min(BatchSize, credit), available);
+                    // Whole batches while more is waiting; a short one only for the tail of the log.
+                    if (count <= 0 || (count < BatchSize && count < available)) continue;
+                    batch = _log[partition].GetRange((int)lane.Position, count);
                 }
+                lane.Position += batch.Count;
+                Interlocked.Add(ref _credit[partition], -batch.Count);
+                lane.Target.Tell(new PartitionMessage.Records(lane.Generation, batch));
+                sent = true;
             }
+            if (!sent) _work.WaitOne(TimeSpan.FromMilliseconds(50));
         }
     }
 
@@ -139,7 +145,7 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     public void Dispose()
     {
         _stopping = true;
-        _work.Release();
+        _work.Set();
         _pump.Join();
         _work.Dispose();
     }

@@ -10,8 +10,10 @@ namespace RecoActors.Runtime;
 /// </summary>
 public sealed class NodeContext
 {
-    private readonly ConcurrentDictionary<int, PartitionContribution> _contributions = new();
     private readonly ConcurrentDictionary<int, PartitionProgress> _progress = new();
+    /// <summary>Credit goes back to the feed in steps of this many events.</summary>
+    internal const int GrantStep = 64;
+    private readonly long[] _consumed;
     private long _applied;
     private long _refused;
 
@@ -37,6 +39,7 @@ public sealed class NodeContext
         Model = model;
         Feed = feed;
         Residents = new ResidentBudget(options.MaxResidentUsers);
+        _consumed = new long[partitions];
         PartitionIds = [.. Enumerable.Range(0, partitions).Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     }
 
@@ -67,6 +70,9 @@ public sealed class NodeContext
     /// <summary>Where records come from.</summary>
     public IPartitionFeed Feed { get; }
 
+    /// <summary>What the users have added to the segment model since the segment actor last folded.</summary>
+    public Contributions Contributions { get; } = new();
+
     /// <summary>Users resident on this node, and the limit.</summary>
     public ResidentBudget Residents { get; }
 
@@ -91,9 +97,19 @@ public sealed class NodeContext
     /// <summary>The partitions whose actors run on this node now, with their progress.</summary>
     public IReadOnlyCollection<PartitionProgress> Progress => [.. _progress.Values.OrderBy(p => p.Partition)];
 
-    internal PartitionContribution Contribution(int partition) => _contributions.GetOrAdd(partition, _ => new PartitionContribution());
-
     internal void CountApplied() => Interlocked.Increment(ref _applied);
+
+    /// <summary>
+    /// A user took an event of <paramref name="partition"/> (applied, or ignored as a replay): the feed gets the credit
+    /// back, in steps of <see cref="GrantStep"/>. A shared counter rather than a message per event keeps the
+    /// partition's mailbox for records and commits.
+    /// </summary>
+    internal void Consumed(int partition, int events)
+    {
+        var now = Interlocked.Add(ref _consumed[partition], events);
+        var steps = now / GrantStep - (now - events) / GrantStep;
+        if (steps > 0) Feed.Grant(partition, (int)(steps * GrantStep));
+    }
 
     internal void CountRefused() => Interlocked.Increment(ref _refused);
 

@@ -18,21 +18,27 @@ namespace RecoActors.Runtime;
 /// 400–1,000 per second; one write per commit and one recovery per partition keep both off the ingest path and make
 /// a take-over cost a dozen recoveries, not tens of thousands. Users' entities load their state from here.
 /// <para>
-/// Commit order (as Kafka Streams' StreamTask documents it): (1) ask every user with applied, uncovered events for
-/// its state; (2) persist those states and the checkpoint in one journal event, so the checkpoint is never ahead of
-/// the state it covers; (3) report the checkpoint to Kafka (monitoring only). The checkpoint is the low watermark:
-/// the lowest offset that is not applied, or applied but in no state received yet.
+/// Commit order (as Kafka Streams' StreamTask documents it), every <see cref="RuntimeOptions.CommitInterval"/>:
+/// (1) note the position P and ask every user sent to since the last commit for its state (the request follows
+/// that user's events, so the answer covers all it was sent below P); (2) persist those states and the checkpoint
+/// P in one journal event, so the checkpoint is never ahead of the state it covers; (3) report P to Kafka
+/// (monitoring only).
 /// </para>
 /// <para>
-/// Loss detection: a record that is not acknowledged in <see cref="RuntimeOptions.AckTimeout"/>, a user that reports a
-/// gap, or a user whose state misses events it acknowledged (a restarted entity) makes the partition replay from
-/// its checkpoint. Users ignore offsets they already applied, so a replay changes nothing but what was lost.
+/// Loss: an event reaches its user as <c>(offset, previous offset sent to this user)</c>, so a user notices a missing
+/// predecessor (<see cref="PartitionMessage.Gap"/>), and an answer to (1) that holds less than was sent shows a lost
+/// tail. Either makes the partition replay from its checkpoint; users ignore offsets they already applied, so a
+/// replay changes nothing but what was lost (akka.net #8501: messages dropped during a hand-off).
+/// </para>
+/// <para>
+/// Flow: users give the feed back one credit per event they take (<see cref="NodeContext.Consumed"/>), so the
+/// records between the feed and the users stay within <see cref="RuntimeOptions.MaxInFlight"/> without an
+/// acknowledgement message per event.
 /// </para>
 /// </remarks>
 internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
 {
-    private const string CommitTimer = "commit", AckTimer = "ack", HandOffTimer = "hand-off";
-    private const int GrantEvery = 256;
+    private const string CommitTimer = "commit", CheckTimer = "check", HandOffTimer = "hand-off";
     private readonly int _partition;
     private readonly NodeContext _node;
     private readonly RuntimeOptions _options;
@@ -44,28 +50,26 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     private long _checkpoint;
     private long _savedSinceSnapshot;
 
-    // Reading.
-    private readonly InFlight _inFlight = new();
+    // Reading: records held back for room, the last offset sent to each user since it was last durable, and how far
+    // each user's received state goes.
+    private readonly Queue<FeedRecord> _backlog = new();
     private readonly Dictionary<string, long> _lastSent = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (long First, long Last)> _uncovered = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _coveredTo = new(StringComparer.Ordinal);
+    private HashSet<string> _sentSinceCommit = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<FeedRecord>> _outgoing = new(StringComparer.Ordinal);
     private long _generation;
     private long _position;
     private int _epoch;
-    private int _toGrant;
-    private long _appliedSinceCommit;
+    private bool _drainAsked;
 
-    // Records read but held back until a resident slot frees up.
-    private readonly Queue<FeedRecord> _backlog = new();
+    // Resident users, and this partition's share of the node's limit (recomputed on the check tick).
+    private readonly ResidentSet _residents;
+    private int _share = 1;
 
-    // Residents, least recently sent to first; users sent to whose entity has not loaded yet; users asked to passivate.
-    private readonly LinkedList<string> _recency = new();
-    private readonly HashSet<string> _starting = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LinkedListNode<string>> _residents = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _evicting = new(StringComparer.Ordinal);
-
-    // The commit under way.
+    // The commit under way: the users asked and what each must hold, and the checkpoint their answers cover.
     private long _cycle;
-    private HashSet<string>? _awaiting;
+    private Dictionary<string, long>? _awaiting;
+    private long _cycleCheckpoint;
     private long _cycleStartedAt;
     private bool _persisting;
     private bool _handingOff;
@@ -77,6 +81,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         _partition = int.Parse(Context.Parent.Path.Name, System.Globalization.CultureInfo.InvariantCulture);
         _node = node;
         _options = node.Options;
+        _residents = new ResidentSet(node.Residents);
         PersistenceId = $"partition-{node.Topic}-{_partition}";
     }
 
@@ -92,6 +97,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     /// <inheritdoc />
     protected override void PostStop()
     {
+        _residents.Clear();
         _node.Feed.Close(_partition);
         _node.Forget(_partition);
         base.PostStop();
@@ -114,10 +120,10 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 break;
             case RecoveryCompleted:
                 _position = _checkpoint;
-                _inFlight.Reset(_position);
+                _share = Math.Max(1, _node.Residents.Limit / (_node.Progress.Count + 1));
                 _generation = _node.Feed.Open(_partition, _checkpoint, Self, _options.MaxInFlight);
                 Timers.StartPeriodicTimer(CommitTimer, PartitionMessage.CommitTick.Instance, _options.CommitInterval);
-                Timers.StartPeriodicTimer(AckTimer, PartitionMessage.AckCheck.Instance, _options.AckTimeout / 2);
+                Timers.StartPeriodicTimer(CheckTimer, PartitionMessage.Check.Instance, _options.CommitTimeout / 2);
                 _log.Info("Partition {0} started at offset {1} with {2} users", _partition, _checkpoint, _users.Count);
                 Report();
                 break;
@@ -130,10 +136,18 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case PartitionMessage.Records records:
-                if (records.Generation == _generation) Receive(records.Items);
+                if (records.Generation != _generation) break;
+                foreach (var record in records.Items) _backlog.Enqueue(record);
+                // Sent once the records already queued behind this batch are in too, so a burst is grouped by user.
+                if (!_drainAsked)
+                {
+                    _drainAsked = true;
+                    Self.Tell(PartitionMessage.Drain.Instance);
+                }
                 break;
-            case PartitionMessage.Applied applied:
-                if (applied.Epoch == _epoch) OnApplied(applied.Offset);
+            case PartitionMessage.Drain:
+                _drainAsked = false;
+                Drain();
                 break;
             case PartitionMessage.Gap gap:
                 if (gap.Epoch == _epoch) Replay($"user '{gap.UserId}' missed an event after offset {gap.LastApplied}");
@@ -146,18 +160,18 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 break;
             case PartitionMessage.Flushed flushed:
                 OnState(flushed.UserId, flushed.LastApplied, flushed.State);
-                if (flushed.Cycle == _cycle && _awaiting?.Remove(flushed.UserId) == true && _awaiting.Count == 0) Persist();
+                if (flushed.Cycle == _cycle) Answered(flushed.UserId, flushed.LastApplied);
                 break;
             case PartitionMessage.Stopped stopped:
                 OnStopped(stopped);
-                if (_awaiting?.Remove(stopped.UserId) == true && _awaiting.Count == 0) Persist();
+                Answered(stopped.UserId, stopped.LastApplied);
+                if (_backlog.Count > 0) Drain();
                 break;
             case PartitionMessage.CommitTick:
-                Contribute();
                 StartCommit();
                 break;
-            case PartitionMessage.AckCheck:
-                CheckProgress();
+            case PartitionMessage.Check:
+                Check();
                 break;
             case WakePartition:
                 break;
@@ -178,9 +192,6 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
-            case PartitionMessage.Applied applied:
-                if (applied.Epoch == _epoch) OnApplied(applied.Offset);
-                break;
             case PartitionMessage.Refused refused:
                 if (refused.Epoch == _epoch) OnRefused(refused);
                 break;
@@ -195,22 +206,16 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 OnLoad(load.UserId);
                 break;
             case PartitionMessage.HandOffDeadline:
-                _log.Warning("Partition {0}: {1} users did not leave their state within {2}; persisting what arrived (checkpoint stays below their events)",
+                _log.Warning("Partition {0}: {1} users did not leave their state within {2}; persisting what arrived (the checkpoint stays below their events)",
                     _partition, _residents.Count, _options.HandOffTimeout);
                 FinishHandOff();
                 break;
-            case PartitionMessage.Records or PartitionMessage.Gap or PartitionMessage.CommitTick or PartitionMessage.AckCheck or WakePartition or StopEntity:
+            case PartitionMessage.Records or PartitionMessage.Drain or PartitionMessage.Gap or PartitionMessage.CommitTick or PartitionMessage.Check or WakePartition or StopEntity:
                 break;
             default:
                 OnBookkeeping(message);
                 break;
         }
-    }
-
-    private void Receive(IReadOnlyList<FeedRecord> items)
-    {
-        foreach (var record in items) _backlog.Enqueue(record);
-        Drain();
     }
 
     /// <summary>
@@ -220,7 +225,6 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     /// </summary>
     private void Drain()
     {
-        var now = Environment.TickCount64;
         var skipped = 0;
         while (_backlog.TryPeek(out var record))
         {
@@ -231,85 +235,73 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             _position = offset + 1;
             if (ev is null)
             {
-                _inFlight.Skipped(offset);
                 skipped++;
                 continue;
             }
-            var user = ev.UserId;
-            var previous = _lastSent.TryGetValue(user, out var p) ? p : -1;
-            _lastSent[user] = offset;
-            _inFlight.Sent(offset, user, now);
-            Touch(user);
-            _node.Region.Tell(new UserCommand.Apply(user, _partition, ev, offset, previous, _epoch), Self);
+            if (!_outgoing.TryGetValue(ev.UserId, out var events)) _outgoing[ev.UserId] = events = [];
+            events.Add(record);
         }
-        if (skipped > 0) Grant(skipped);
-        if (_node.Contribution(_partition).Events >= _options.ContributeEvery) Contribute();
+        if (skipped > 0) _node.Feed.Grant(_partition, skipped);
+        var now = Environment.TickCount64;
+        foreach (var (user, events) in _outgoing)
+        {
+            var previous = _lastSent.TryGetValue(user, out var p) ? p : -1;
+            _lastSent[user] = events[^1].Offset;
+            _sentSinceCommit.Add(user);
+            (_residents.Touch(user, now) ?? _node.Region).Tell(new UserCommand.Apply(user, _partition, previous, _epoch, events), Self);
+        }
+        _outgoing.Clear();
+        if (_sentSinceCommit.Count >= _options.CommitEvery) StartCommit();
     }
 
-    /// <summary>Whether <paramref name="userId"/> may get a message now: it is resident or starting, or there is room for it.</summary>
+    /// <summary>
+    /// Whether <paramref name="userId"/> may get a message now: it is resident or starting, or there is room for it
+    /// within this partition's share and the node's limit. Without room, enough least recently used users are asked
+    /// to passivate (a sixteenth of the share at least, so room comes in batches, not one round trip per user).
+    /// </summary>
     private bool MakeRoomFor(string userId)
     {
-        if (_residents.ContainsKey(userId) || _starting.Contains(userId)) return true;
-        // Within this partition's share, and within the node's limit (another partition may not have shrunk to its share yet).
-        var over = Math.Max(_residents.Count + _starting.Count + 1 - Share, _node.Residents.Count + _starting.Count + 1 - _node.Residents.Limit);
-        if (over <= 0)
+        if (_residents.Holds(userId)) return true;
+        var taken = _residents.Count + _residents.Starting;
+        var room = Math.Min(_share - taken, _node.Residents.Room);
+        if (room > 0)
         {
-            _starting.Add(userId);
+            _residents.Start(userId);
             return true;
         }
-        for (var node = _recency.First; node is not null && _evicting.Count < over; node = node.Next)
-            if (_evicting.Add(node.Value)) _node.Region.Tell(new UserCommand.Evict(node.Value, _partition));
+        var needed = 1 - room - _residents.Evicting;
+        if (needed > 0) Evict(_residents.Evict(Math.Max(needed, _share / 16)));
         return false;
     }
 
-    private void OnApplied(long offset)
+    private void Evict(List<(string UserId, IActorRef Entity)> users)
     {
-        if (_inFlight.Applied(offset) is not { } user) return;
-        _uncovered[user] = _uncovered.TryGetValue(user, out var u) ? (u.First, Math.Max(u.Last, offset)) : (offset, offset);
-        Grant(1);
-        if (++_appliedSinceCommit >= _options.CommitEvery) StartCommit();
+        foreach (var (user, entity) in users) entity.Tell(new UserCommand.Evict(user, _partition), Self);
     }
 
     private void OnRefused(PartitionMessage.Refused refused)
     {
-        if (_inFlight.Applied(refused.Offset) is null) return;
         _node.Feed.DeadLetter(_partition, refused.Offset, refused.Event, "unreadable-state", refused.Reason);
         _node.CountRefused();
-        Grant(1);
-    }
-
-    private void Grant(int records)
-    {
-        _toGrant += records;
-        if (_toGrant < GrantEvery && _inFlight.Count > 0) return;
-        _node.Feed.Grant(_partition, _toGrant);
-        _toGrant = 0;
+        _node.Feed.Grant(_partition, 1);
     }
 
     private void OnLoad(string userId)
     {
         Sender.Tell(new Loaded(_users.GetValueOrDefault(userId)));
-        _starting.Remove(userId);
-        if (_residents.ContainsKey(userId)) return;
-        _residents[userId] = _recency.AddLast(userId);
         // A user started by a read rather than by an event counts against the share too.
-        var over = _residents.Count + _starting.Count - Share;
-        for (var node = _recency.First; node is not null && _evicting.Count < over; node = node.Next)
-            if (node.Value != userId && _evicting.Add(node.Value)) _node.Region.Tell(new UserCommand.Evict(node.Value, _partition));
+        if (_residents.Loaded(userId, Sender, Environment.TickCount64))
+            Evict(_residents.Evict(_residents.Count + _residents.Starting - _share - _residents.Evicting, except: userId));
+        if (_backlog.Count > 0 && !_handingOff) Drain();
     }
-
-    /// <summary>This partition's share of the node's resident limit.</summary>
-    private int Share => Math.Max(1, _node.Residents.Limit / Math.Max(1, _node.Progress.Count));
 
     private void OnStopped(PartitionMessage.Stopped stopped)
     {
         OnState(stopped.UserId, stopped.LastApplied, stopped.State);
-        if (_residents.Remove(stopped.UserId, out var node)) _recency.Remove(node);
-        _evicting.Remove(stopped.UserId);
-        if (!_handingOff && _backlog.Count > 0) Drain();
+        _residents.Stopped(stopped.UserId);
     }
 
-    /// <summary>A user's state arrived: it covers that user's applied events, unless it misses some (a restarted entity).</summary>
+    /// <summary>A user's state (or word that it is unchanged) arrived: keep it for the next commit.</summary>
     private void OnState(string userId, long lastApplied, UserRecord? state)
     {
         if (state is not null)
@@ -317,45 +309,49 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             _users[userId] = state;
             _pending[userId] = state;
         }
-        if (!_uncovered.TryGetValue(userId, out var uncovered)) return;
-        if (lastApplied >= uncovered.Last)
-        {
-            _uncovered.Remove(userId);
-            return;
-        }
-        // The entity lost events it had acknowledged (it was restarted): they come back by replay.
-        if (!_handingOff) Replay($"user '{userId}' holds offset {lastApplied} but had applied {uncovered.Last}");
+        _coveredTo[userId] = Math.Max(_coveredTo.GetValueOrDefault(userId, -1), lastApplied);
     }
 
-    private void Touch(string userId)
-    {
-        if (!_residents.TryGetValue(userId, out var node)) return;
-        _recency.Remove(node);
-        _recency.AddLast(node);
-    }
-
-    /// <summary>Step (1) of a commit: ask every user with uncovered events for its state.</summary>
+    /// <summary>Step (1) of a commit: note the position and ask every user sent to since the last commit for its state.</summary>
     private void StartCommit()
     {
         if (_awaiting is not null || _persisting) return;
-        _appliedSinceCommit = 0;
-        if (_uncovered.Count == 0)
-        {
-            Persist();
-            return;
-        }
         _cycle++;
         _cycleStartedAt = Environment.TickCount64;
-        _awaiting = new HashSet<string>(_uncovered.Keys, StringComparer.Ordinal);
-        foreach (var user in _awaiting) _node.Region.Tell(new UserCommand.Flush(user, _partition, _cycle), Self);
+        _cycleCheckpoint = _position;
+        _awaiting = new Dictionary<string, long>(_sentSinceCommit.Count, StringComparer.Ordinal);
+        foreach (var user in _sentSinceCommit)
+        {
+            var sent = _lastSent.GetValueOrDefault(user, -1);
+            // A user that stopped since, leaving a state that holds all it was sent, has answered already.
+            if (!_residents.Holds(user) && _coveredTo.GetValueOrDefault(user, -1) >= sent) continue;
+            _awaiting[user] = sent;
+        }
+        _sentSinceCommit = new HashSet<string>(StringComparer.Ordinal);
+        if (_awaiting.Count == 0)
+        {
+            Persist(_cycleCheckpoint);
+            return;
+        }
+        foreach (var user in _awaiting.Keys) (_residents.EntityOf(user) ?? _node.Region).Tell(new UserCommand.Flush(user, _partition, _cycle), Self);
+    }
+
+    /// <summary>A user answered the commit under way (or stopped): its state must hold everything it was sent.</summary>
+    private void Answered(string userId, long lastApplied)
+    {
+        if (_awaiting is null || !_awaiting.Remove(userId, out var expected)) return;
+        if (lastApplied < expected)
+        {
+            Replay($"user '{userId}' holds offset {lastApplied} but was sent {expected}");
+            return;
+        }
+        if (_awaiting.Count == 0) Persist(_cycleCheckpoint);
     }
 
     /// <summary>Steps (2) and (3): persist the states received and the checkpoint they cover, then report it.</summary>
-    private void Persist()
+    private void Persist(long checkpoint)
     {
         _awaiting = null;
-        var checkpoint = _inFlight.AppliedBelow;
-        foreach (var (first, _) in _uncovered.Values) checkpoint = Math.Min(checkpoint, first);
         if (_pending.Count == 0 && checkpoint <= _checkpoint)
         {
             if (_finishing) Stop();
@@ -364,23 +360,22 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         var users = _pending.Values.ToArray();
         _pending.Clear();
         _persisting = true;
-        PersistAsync(new PartitionCommitted(checkpoint, users), committed =>
+        PersistAsync(new PartitionCommitted(Math.Max(checkpoint, _checkpoint), users), committed =>
         {
             _persisting = false;
-            _checkpoint = Math.Max(_checkpoint, committed.NextOffset);
-            // Users whose last event sent is below the checkpoint are durable: their next event needs no predecessor.
-            foreach (var user in _lastSent.Where(s => s.Value < _checkpoint).Select(s => s.Key).ToList()) _lastSent.Remove(user);
+            _checkpoint = committed.NextOffset;
+            // A user whose last event sent is below the checkpoint is durable: its next event needs no predecessor.
+            foreach (var (user, _) in _lastSent.Where(s => s.Value < _checkpoint).ToList())
+            {
+                _lastSent.Remove(user);
+                _coveredTo.Remove(user);
+            }
             _node.Feed.Committed(_partition, _checkpoint);
             _savedSinceSnapshot += users.Length;
             if (_savedSinceSnapshot >= Math.Max(1_000, _users.Count)) SaveSnapshot(new PartitionSnapshot(_checkpoint, [.. _users.Values]));
             Report(running: !_handingOff);
-            if (_finishing) Persist();
+            if (_finishing) FinishHandOff(again: true);
         });
-    }
-
-    private void Contribute()
-    {
-        if (_node.Contribution(_partition).Take() is { } partial) _node.Segments.Tell(new SegmentCommand.Contribute(partial));
     }
 
     /// <summary>Replays from the checkpoint after a loss: users ignore what they already applied.</summary>
@@ -388,36 +383,38 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     {
         _log.Info("Partition {0} replays from offset {1}: {2}", _partition, _checkpoint, reason);
         _epoch++;
+        _awaiting = null;
         _lastSent.Clear();
+        _coveredTo.Clear();
+        _sentSinceCommit.Clear();
         _backlog.Clear();
         _position = _checkpoint;
-        _inFlight.Reset(_position);
-        _toGrant = 0;
         _generation = _node.Feed.Seek(_partition, _checkpoint, _options.MaxInFlight);
         Report();
     }
 
-    private void CheckProgress()
+    private void Check()
     {
         var now = Environment.TickCount64;
+        _share = Math.Max(1, _node.Residents.Limit / Math.Max(1, _node.Progress.Count));
+        if (_awaiting is not null && now - _cycleStartedAt > _options.CommitTimeout.TotalMilliseconds)
+        {
+            // An answer is late (a user with a long queue) or lost: ask those users again in the next commit.
+            _log.Info("Partition {0}: {1} users did not answer commit {2} within {3}; asking again", _partition, _awaiting.Count, _cycle, _options.CommitTimeout);
+            _sentSinceCommit.UnionWith(_awaiting.Keys);
+            _awaiting = null;
+        }
         if (_backlog.Count > 0)
         {
             // Waiting for room: ask again, in case a passivation request was lost.
-            _evicting.Clear();
+            _residents.AskAgain();
             Drain();
         }
-        // Partitions that joined this node since shrink every share: give back what is over.
-        var over = _residents.Count - Share;
-        for (var node = _recency.First; node is not null && _evicting.Count < over; node = node.Next)
-            if (_evicting.Add(node.Value)) _node.Region.Tell(new UserCommand.Evict(node.Value, _partition));
-        if (_inFlight.OldestSentAt is { } sentAt && now - sentAt > _options.AckTimeout.TotalMilliseconds)
-            Replay($"the record at offset {_inFlight.AppliedBelow} was not applied within {_options.AckTimeout.TotalSeconds:0.#} s");
-        else if (_awaiting is not null && now - _cycleStartedAt > _options.AckTimeout.TotalMilliseconds)
-        {
-            // A flush answer was lost: the users that did answer are kept for the next commit.
-            _log.Info("Partition {0}: {1} users did not answer commit {2}; trying again", _partition, _awaiting.Count, _cycle);
-            _awaiting = null;
-        }
+        // Partitions that joined this node since shrink every share: give back what is over; and passivate the idle.
+        var e1 = _residents.Evict(_residents.Count - _share);
+        Evict(e1);
+        if (e1.Count > 0) _log.Warning($"Partition {_partition} evicts {e1.Count} over share");
+        Evict(_residents.Idle(now - (long)_options.PassivateAfter.TotalMilliseconds));
         Report();
     }
 
@@ -426,21 +423,25 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         _node.Feed.Close(_partition);
         Timers.CancelAll();
         _handingOff = true;
-        Become(HandingOff);
         _awaiting = null;
+        Become(HandingOff);
         Report(running: false);
         if (_residents.Count == 0) FinishHandOff();
         else Timers.StartSingleTimer(HandOffTimer, PartitionMessage.HandOffDeadline.Instance, _options.HandOffTimeout);
     }
 
-    /// <summary>Persists what the users left (after a commit under way, if any), then stops.</summary>
-    private void FinishHandOff()
+    /// <summary>
+    /// Persists what the users left (after a commit under way, if any), then stops. The checkpoint moves to the
+    /// position only if every user sent to since the last commit left a state that holds all it was sent.
+    /// </summary>
+    private void FinishHandOff(bool again = false)
     {
-        if (_finishing) return;
+        if (_finishing && !again) return;
         _finishing = true;
         Timers.Cancel(HandOffTimer);
-        Contribute();
-        if (!_persisting) Persist();
+        if (_persisting) return;
+        var covered = _lastSent.All(s => s.Value < _checkpoint || _coveredTo.GetValueOrDefault(s.Key, -1) >= s.Value);
+        Persist(covered ? _position : _checkpoint);
     }
 
     private void Stop()
@@ -474,10 +475,8 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     }
 
     /// <inheritdoc />
-    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
-    {
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr) =>
         StoreTrouble.Report(_log, $"Partition {_partition} could not persist a commit (it restarts from offset {_checkpoint}; nothing is lost)", cause);
-    }
 
     /// <inheritdoc />
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
@@ -496,5 +495,5 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             StoreTrouble.Report(_log, $"Partition {_partition} cannot recover yet (the store may be down); retrying", reason);
     }
 
-    private void Report(bool running = true) => _node.Report(new PartitionProgress(_partition, _checkpoint, _position, running));
+    private void Report(bool running = true) => _node.Report(new PartitionProgress(_partition, _checkpoint, _position, running && !_handingOff));
 }

@@ -14,13 +14,10 @@ internal abstract record PartitionMessage
     /// <summary>Records read from the partition, in offset order, from the feed opened as <paramref name="Generation"/>.</summary>
     public sealed record Records(long Generation, IReadOnlyList<FeedRecord> Items) : PartitionMessage;
 
-    /// <summary>A user applied (or had already applied) the record at <paramref name="Offset"/>.</summary>
-    public sealed record Applied(long Offset, int Epoch) : PartitionMessage;
-
     /// <summary>A user saw an event whose predecessor it never got: it holds everything up to <paramref name="LastApplied"/>.</summary>
     public sealed record Gap(string UserId, long LastApplied, int Epoch) : PartitionMessage;
 
-    /// <summary>A user whose state cannot be read refused the record at <paramref name="Offset"/> (it goes to the dead-letter topic).</summary>
+    /// <summary>A user whose state cannot be read refused the event at <paramref name="Offset"/> (it goes to the dead-letter topic).</summary>
     public sealed record Refused(string UserId, long Offset, int Epoch, BehaviourEvent Event, string Reason) : PartitionMessage;
 
     /// <summary>
@@ -37,6 +34,13 @@ internal abstract record PartitionMessage
     /// </summary>
     public sealed record Stopped(string UserId, long LastApplied, UserRecord? State) : PartitionMessage;
 
+    /// <summary>Send what has been read: told to itself once per burst of records, so a burst goes out grouped by user.</summary>
+    public sealed record Drain : PartitionMessage
+    {
+        /// <summary>The one request.</summary>
+        public static Drain Instance { get; } = new();
+    }
+
     /// <summary>Timer: a commit is due.</summary>
     public sealed record CommitTick : PartitionMessage
     {
@@ -44,11 +48,11 @@ internal abstract record PartitionMessage
         public static CommitTick Instance { get; } = new();
     }
 
-    /// <summary>Timer: check for records sent long ago and never applied.</summary>
-    public sealed record AckCheck : PartitionMessage
+    /// <summary>Timer: check on late commits, waiting records, shares and idle users.</summary>
+    public sealed record Check : PartitionMessage
     {
         /// <summary>The one tick.</summary>
-        public static AckCheck Instance { get; } = new();
+        public static Check Instance { get; } = new();
     }
 
     /// <summary>Timer: the hand-off's wait for the users' last states is over.</summary>

@@ -38,7 +38,7 @@ public sealed class RecoRuntime
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(node);
-        node.Segments = system.ActorOf(SegmentActor.Props(node.Model, node.Options.FoldInterval, publish, folded), "segments");
+        node.Segments = system.ActorOf(SegmentActor.Props(node.Model, node.Contributions, node.Options.FoldInterval, publish, folded), "segments");
         var sharding = ClusterSharding.Get(system);
         var settings = ClusterShardingSettings.Create(system).WithRole(RuntimeConfig.NodeRole);
         node.Region = sharding.Start(TypeName,

@@ -7,6 +7,7 @@ namespace RecoActors.Runtime;
 public sealed class ResidentBudget
 {
     private int _count;
+    private int _starting;
     private int _peak;
 
     /// <summary>A budget of <paramref name="limit"/> resident users per node.</summary>
@@ -25,8 +26,15 @@ public sealed class ResidentBudget
     /// <summary>The most users that were resident at once.</summary>
     public int Peak => Volatile.Read(ref _peak);
 
-    /// <summary>How many users are resident beyond the limit.</summary>
-    public int Over => Math.Max(0, Count - Limit);
+    /// <summary>Users that partitions have sent a first message to, whose entities have not loaded yet.</summary>
+    public int Starting => Volatile.Read(ref _starting);
+
+    /// <summary>Room for more users: the limit less those resident and those on their way.</summary>
+    public int Room => Limit - Count - Starting;
+
+    internal void Reserve() => Interlocked.Increment(ref _starting);
+
+    internal void Release(int users = 1) => Interlocked.Add(ref _starting, -users);
 
     internal void Add()
     {

@@ -43,7 +43,9 @@ public static class RuntimeConfig
                   state-store-mode = ddata
                   remember-entities = off
                   distributed-data.durable.keys = []
-                  passivate-idle-entity-after = {{Seconds(runtime.PassivateAfter)}}
+                  # Partition actors passivate their idle users themselves (they send to entities directly, so the shard
+                  # would see every user as idle).
+                  passivate-idle-entity-after = off
                   handoff-timeout = {{Seconds(runtime.HandOffTimeout + TimeSpan.FromSeconds(10))}}
                   rebalance-interval = 2s
                   least-shard-allocation-strategy {
@@ -83,7 +85,13 @@ public static class RuntimeConfig
               }
             }
             """;
-        return ConfigurationFactory.ParseString(hocon)
+        var config = ConfigurationFactory.ParseString(hocon).WithFallback(ConfigurationFactory.ParseString(CompactMailbox.Hocon));
+        if (store.Kind == "memory")
+            config = ConfigurationFactory.ParseString("""
+                akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+                akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+                """).WithFallback(config);
+        return config
             .WithFallback(ConfigurationFactory.ParseString(ProtocolSerializer.Hocon))
             .WithFallback(ConfigurationFactory.ParseString(RuntimeSerializer.Hocon))
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration)

@@ -3,14 +3,11 @@ namespace RecoActors.Runtime;
 /// <summary>How a node's partitions batch, pace and bound their work. Bound from <c>Reco:Shards</c>.</summary>
 public sealed record RuntimeOptions
 {
-    /// <summary>A partition makes its users durable after this many applied records…</summary>
+    /// <summary>A partition makes its users durable once this many of them changed since its last commit…</summary>
     public int CommitEvery { get; init; } = 10_000;
 
-    /// <summary>…or this often while it has applied records that are not durable: the most a crash makes a new owner redo.</summary>
+    /// <summary>…or this often: about the most a crash makes a new owner redo.</summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>A partition hands its model partial to the segment actor after this many events, or at its commit tick.</summary>
-    public int ContributeEvery { get; init; } = 5_000;
 
     /// <summary>The most users the node keeps resident (least recently used passivated beyond it).</summary>
     public int MaxResidentUsers { get; init; } = 100_000;
@@ -21,8 +18,8 @@ public sealed record RuntimeOptions
     /// <summary>A user entity that heard nothing this long makes its state durable and stops.</summary>
     public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>A record not applied this long after it was sent (a message lost in a hand-off) makes the partition replay from its checkpoint.</summary>
-    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>How long a commit waits for its users' answers before it asks again (a user with a long queue, or a lost message).</summary>
+    public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How long a partition being handed off waits for its users' last state before it persists what it has.</summary>
     public TimeSpan HandOffTimeout { get; init; } = TimeSpan.FromSeconds(20);
@@ -38,12 +35,11 @@ public sealed record RuntimeOptions
     {
         var errors = new List<string>();
         Positive(CommitEvery, nameof(CommitEvery));
-        Positive(ContributeEvery, nameof(ContributeEvery));
         Positive(MaxResidentUsers, nameof(MaxResidentUsers));
         if (MaxInFlight < 16) errors.Add($"{section}:MaxInFlight must be at least 16 (it was {MaxInFlight})");
         Positive(CommitInterval, nameof(CommitInterval));
         Positive(PassivateAfter, nameof(PassivateAfter));
-        Positive(AckTimeout, nameof(AckTimeout));
+        Positive(CommitTimeout, nameof(CommitTimeout));
         Positive(HandOffTimeout, nameof(HandOffTimeout));
         Positive(KeepAliveInterval, nameof(KeepAliveInterval));
         Positive(FoldInterval, nameof(FoldInterval));

@@ -4,8 +4,8 @@ using RecoActors.Core;
 namespace RecoActors.Runtime;
 
 /// <summary>
-/// Keeps the node's segment models: merges the partitions' partials as they arrive and folds them into the
-/// <see cref="GlobalModel"/> at most once per fold interval, publishing a new snapshot that users and rankings read.
+/// Keeps the node's segment models: every fold interval it takes what the users contributed (and any partial told
+/// to it), and folds that into the <see cref="GlobalModel"/>, publishing a new snapshot that users and rankings read.
 /// </summary>
 /// <remarks>
 /// Across nodes (<paramref name="publish"/> given) the merged partial is published instead of folded, and the model
@@ -14,10 +14,12 @@ namespace RecoActors.Runtime;
 /// partition's thread, is what lets a node use a second core: a fold costs milliseconds, an event a microsecond.
 /// </remarks>
 /// <param name="model">The node's model.</param>
+/// <param name="contributions">What the node's users contribute; null when partials are only told.</param>
 /// <param name="foldInterval">How long contributions gather before they are folded (or published).</param>
 /// <param name="publish">Sends a merged partial to every node; null folds locally (one node).</param>
 /// <param name="folded">Told the number of events in each partial folded.</param>
-public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval, Action<ModelPartial>? publish = null, Action<long>? folded = null)
+public sealed class SegmentActor(GlobalModel model, Contributions? contributions, TimeSpan foldInterval, Action<ModelPartial>? publish = null,
+    Action<long>? folded = null)
     : UntypedActor, IWithTimers
 {
     private const string FoldTimer = "fold";
@@ -33,8 +35,15 @@ public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval, Actio
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for the node's segment actor.</summary>
-    public static Props Props(GlobalModel model, TimeSpan foldInterval, Action<ModelPartial>? publish = null, Action<long>? folded = null) =>
-        Akka.Actor.Props.Create(() => new SegmentActor(model, foldInterval, publish, folded));
+    public static Props Props(GlobalModel model, Contributions? contributions, TimeSpan foldInterval, Action<ModelPartial>? publish = null,
+        Action<long>? folded = null) =>
+        Akka.Actor.Props.Create(() => new SegmentActor(model, contributions, foldInterval, publish, folded));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        if (contributions is not null) Timers.StartPeriodicTimer(FoldTimer, SegmentCommand.Fold.Instance, foldInterval);
+    }
 
     /// <inheritdoc />
     protected override void OnReceive(object message)
@@ -42,14 +51,8 @@ public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval, Actio
         switch (message)
         {
             case SegmentCommand.Contribute contribute:
-                // A lone partial is folded as it is, so one partition folding every N events matches the single-stream loop bit for bit.
-                if (_pending.IsEmpty) _pending = contribute.Partial;
-                else _pending.MergeFrom(contribute.Partial, model.Current.Options.ModelHalfLifeMs);
-                if (publish is not null && _pending.Events >= PublishEvery)
-                {
-                    Timers.Cancel(FoldTimer);
-                    FoldPending();
-                }
+                Gather(contribute.Partial);
+                if (publish is not null && _pending.Events >= PublishEvery) FoldPending();
                 else if (!Timers.IsTimerActive(FoldTimer)) Timers.StartSingleTimer(FoldTimer, SegmentCommand.Fold.Instance, foldInterval);
                 break;
             case SegmentCommand.Fold:
@@ -59,7 +62,6 @@ public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval, Actio
                 Apply(exchanged.Partial);
                 break;
             case SegmentCommand.FoldNow:
-                Timers.Cancel(FoldTimer);
                 FoldPending();
                 Sender.Tell(model.Current);
                 break;
@@ -72,8 +74,16 @@ public sealed class SegmentActor(GlobalModel model, TimeSpan foldInterval, Actio
     /// <summary>What was contributed since the last fold is not lost on a graceful stop.</summary>
     protected override void PostStop() => FoldPending();
 
+    private void Gather(ModelPartial partial)
+    {
+        // A lone partial is folded as it is, so one stream folding every N events matches the single-stream loop bit for bit.
+        if (_pending.IsEmpty) _pending = partial;
+        else _pending.MergeFrom(partial, model.Current.Options.ModelHalfLifeMs);
+    }
+
     private void FoldPending()
     {
+        if (contributions?.TakeAll(model.Current.Options.ModelHalfLifeMs) is { } taken) Gather(taken);
         if (_pending.IsEmpty) return;
         if (publish is null) Apply(_pending);
         else publish(_pending);

@@ -17,18 +17,20 @@ namespace RecoActors.Runtime;
 ///      │                   └──Evict──► asks the shard to passivate it (StopEntity follows)
 ///      └──Loaded, unreadable──► Corrupt (refuses events, fails reads; the stored bytes stay untouched)
 /// </code>
-/// Exactly once: an event at or below the last applied offset is a replay and only acknowledged; an event whose
-/// predecessor never arrived (<see cref="UserCommand.Apply.Previous"/> is newer than what was applied) is refused
-/// with <see cref="PartitionMessage.Gap"/>, and the partition replays from its checkpoint. The state is durable only
-/// once the partition has persisted it; until then the partition's checkpoint stays below this user's events.
+/// Exactly once: an event at or below the last applied offset is a replay and ignored; an event whose predecessor
+/// never arrived (<see cref="UserCommand.Apply.Previous"/> is newer than what was applied) is refused with
+/// <see cref="PartitionMessage.Gap"/>, and the partition replays from its checkpoint. The state is durable only once
+/// the partition has persisted it; until then the partition's checkpoint stays below this user's events. Every
+/// event taken gives the feed its credit back (<see cref="NodeContext.Consumed"/>).
 /// </remarks>
-internal sealed class UserActor : UntypedActor, IWithStash
+internal sealed class UserActor : UntypedActor
 {
     [ThreadStatic] private static float[]? _scratch;
     private readonly string _userId;
     private readonly int _partition;
     private readonly NodeContext _node;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private List<(object Message, IActorRef Sender)>? _waiting;
+    private IActorRef? _replyTo;
     private IActorRef _partitionActor = ActorRefs.Nobody;
     private Profile? _profile;
     private long _lastApplied = -1;
@@ -44,63 +46,82 @@ internal sealed class UserActor : UntypedActor, IWithStash
     }
 
     /// <summary>Props for the entity of <paramref name="userId"/>.</summary>
-    public static Props Props(string userId, NodeContext node) => Akka.Actor.Props.Create(() => new UserActor(userId, node));
+    /// <remarks>Made by a producer, not an expression: Akka compiles an expression's arguments on every call, and a node starts thousands of users a second.</remarks>
+    public static Props Props(string userId, NodeContext node) => Akka.Actor.Props.CreateBy(new Producer(userId, node)).WithMailbox(CompactMailbox.Id);
 
-    /// <inheritdoc />
-    public IStash Stash { get; set; } = null!;
-
-    /// <inheritdoc />
-    protected override void PreStart()
+    private sealed class Producer(string userId, NodeContext node) : IIndirectActorProducer
     {
-        _node.Residents.Add();
-        _node.Region.Tell(new PartitionMessage.Load(_partition, _userId));
+        public Type ActorType => typeof(UserActor);
+
+        public ActorBase Produce() => new UserActor(userId, node);
+
+        public void Release(ActorBase actor) { }
     }
+
+    /// <inheritdoc />
+    protected override void PreStart() => _node.Residents.Add();
 
     /// <inheritdoc />
     protected override void PostStop() => _node.Residents.Remove();
 
-    /// <summary>Loading: everything waits for the stored state, except a stop (nothing has been applied yet).</summary>
+    /// <summary>
+    /// Loading: the first message asks the partition actor for the stored state (straight back to it when the message
+    /// came from it, else through the region); everything waits for the answer, except a stop (nothing was applied).
+    /// </summary>
     protected override void OnReceive(object message)
     {
         switch (message)
         {
             case Loaded loaded:
                 _partitionActor = Sender;
-                if (Restore(loaded.Record))
-                {
-                    Become(Active);
-                    Stash.UnstashAll();
-                }
-                else
-                {
-                    Become(Corrupt);
-                    Stash.UnstashAll();
-                }
+                var restored = Restore(loaded.Record);
+                UntypedReceive next = restored ? Active : Corrupt;
+                Become(next);
+                // Handled here, in arrival order, ahead of anything still in the mailbox.
+                foreach (var (waiting, sender) in _waiting ?? []) Handle(next, waiting, sender);
+                _waiting = null;
                 break;
             case StopEntity:
                 Context.Stop(Self);
                 break;
             default:
-                Stash.Stash();
+                if (_waiting is null)
+                {
+                    _waiting = [];
+                    var load = new PartitionMessage.Load(_partition, _userId);
+                    if (message is UserCommand) Sender.Tell(load);
+                    else _node.Region.Tell(load);
+                }
+                _waiting.Add((message, Sender));
                 break;
         }
     }
+
+    private void Handle(UntypedReceive behaviour, object message, IActorRef sender)
+    {
+        _replyTo = sender;
+        behaviour(message);
+        _replyTo = null;
+    }
+
+    /// <summary>Who to answer: the sender of the message being handled, also when it waited for the load.</summary>
+    private IActorRef ReplyTo => _replyTo ?? Sender;
 
     private void Active(object message)
     {
         switch (message)
         {
             case UserCommand.Apply apply:
-                _partitionActor = Sender;
+                _partitionActor = ReplyTo;
                 OnApply(apply);
                 break;
             case UserCommand.Flush flush:
-                _partitionActor = Sender;
-                Sender.Tell(new PartitionMessage.Flushed(_userId, flush.Cycle, _lastApplied, _dirty ? Record() : null));
+                _partitionActor = ReplyTo;
+                ReplyTo.Tell(new PartitionMessage.Flushed(_userId, flush.Cycle, _lastApplied, _dirty ? Record() : null));
                 _dirty = false;
                 break;
             case ReadUser:
-                Sender.Tell(new UserRead(_userId, _node.NodeId, _lastApplied, _profile is { EventsApplied: > 0 } p ? ProfileState.Of(p, i => _node.Catalog[i]) : null));
+                ReplyTo.Tell(new UserRead(_userId, _node.NodeId, _lastApplied, _profile is { EventsApplied: > 0 } p ? ProfileState.Of(p, i => _node.Catalog[i]) : null));
                 break;
             case UserCommand.Evict:
                 Context.Parent.Tell(new Passivate(StopEntity.Instance));
@@ -121,13 +142,15 @@ internal sealed class UserActor : UntypedActor, IWithStash
         switch (message)
         {
             case UserCommand.Apply apply:
-                Sender.Tell(new PartitionMessage.Refused(_userId, apply.Offset, apply.Epoch, apply.Event, $"the stored state of user '{_userId}' cannot be read"));
+                _node.Consumed(_partition, apply.Events.Count);
+                foreach (var (offset, ev) in apply.Events)
+                    ReplyTo.Tell(new PartitionMessage.Refused(_userId, offset, apply.Epoch, ev!, $"the stored state of user '{_userId}' cannot be read"));
                 break;
             case UserCommand.Flush flush:
-                Sender.Tell(new PartitionMessage.Flushed(_userId, flush.Cycle, _lastApplied, null));
+                ReplyTo.Tell(new PartitionMessage.Flushed(_userId, flush.Cycle, _lastApplied, null));
                 break;
             case ReadUser:
-                Sender.Tell(new Status.Failure(new InvalidOperationException($"the stored state of user '{_userId}' cannot be read; it is kept as it is for inspection")));
+                ReplyTo.Tell(new Status.Failure(new InvalidOperationException($"the stored state of user '{_userId}' cannot be read; it is kept as it is for inspection")));
                 break;
             case UserCommand.Evict:
                 Context.Parent.Tell(new Passivate(StopEntity.Instance));
@@ -141,29 +164,33 @@ internal sealed class UserActor : UntypedActor, IWithStash
 
     private void OnApply(UserCommand.Apply apply)
     {
-        if (_node.DropDelivery?.Invoke(_userId, apply.Offset) == true) return;
-        if (apply.Offset <= _lastApplied)
+        var events = apply.Events;
+        if (_node.DropDelivery is { } drop && events.Any(e => drop(_userId, e.Offset))) return;
+        _node.Consumed(_partition, events.Count);
+        var previous = apply.Previous;
+        foreach (var (offset, ev) in events)
         {
-            Sender.Tell(new PartitionMessage.Applied(apply.Offset, apply.Epoch));
-            return;
-        }
-        if (apply.Previous > _lastApplied)
-        {
-            // A message before this one never arrived: applying this one would skip it for good.
-            if (_gapReportedAt != _lastApplied)
+            if (offset <= _lastApplied)
             {
-                _gapReportedAt = _lastApplied;
-                Sender.Tell(new PartitionMessage.Gap(_userId, _lastApplied, apply.Epoch));
+                previous = offset;
+                continue;
             }
-            return;
+            if (previous > _lastApplied)
+            {
+                // A message before this one never arrived: applying this one would skip it for good.
+                if (_gapReportedAt != _lastApplied)
+                {
+                    _gapReportedAt = _lastApplied;
+                    ReplyTo.Tell(new PartitionMessage.Gap(_userId, _lastApplied, apply.Epoch));
+                }
+                return;
+            }
+            var scratch = _scratch ??= new float[2 * _node.ModelOptions.Dimension];
+            _node.Contributions.Apply(_profile!, ev!, _node.Catalog.GetOrAdd(ev!.ItemId), _node.Model.Current, scratch);
+            _lastApplied = previous = offset;
+            _dirty = true;
+            _node.CountApplied();
         }
-        var scratch = _scratch ??= new float[2 * _node.ModelOptions.Dimension];
-        var item = _node.Catalog.GetOrAdd(apply.Event.ItemId);
-        _node.Contribution(_partition).Apply(_profile!, apply.Event, item, _node.Model.Current, scratch);
-        _lastApplied = apply.Offset;
-        _dirty = true;
-        _node.CountApplied();
-        Sender.Tell(new PartitionMessage.Applied(apply.Offset, apply.Epoch));
     }
 
     private bool Restore(UserRecord? record)
@@ -173,16 +200,16 @@ internal sealed class UserActor : UntypedActor, IWithStash
             _profile = Profile.For(_node.ModelOptions);
             return true;
         }
+        _lastApplied = record.LastOffset;
         try
         {
             var state = MessagePackSerializer.Deserialize<ProfileState>(record.State, ManifestSerializer.Options);
             _profile = state.ToProfile(_node.Catalog.GetOrAdd, _node.ModelOptions);
-            _lastApplied = record.LastOffset;
             return true;
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or System.Runtime.Serialization.SerializationException)
         {
-            _log.Error("User {0} of partition {1}: the stored state ({2} bytes, last offset {3}) cannot be read: {4}. It is kept unchanged; this user's events go to the dead-letter topic until it is repaired.",
+            Context.GetLogger().Error("User {0} of partition {1}: the stored state ({2} bytes, last offset {3}) cannot be read: {4}. It is kept unchanged; this user's events go to the dead-letter topic until it is repaired.",
                 _userId, _partition, record.State.Length, record.LastOffset, ex.InnerException?.Message ?? ex.Message);
             return false;
         }

@@ -10,11 +10,12 @@ namespace RecoActors.Runtime;
 internal abstract record UserCommand(string UserId, int Partition) : IUserMessage, IPartitioned
 {
     /// <summary>
-    /// Apply the event at <paramref name="Offset"/>. <paramref name="Previous"/> is the offset of the user's previous
-    /// event sent in this <paramref name="Epoch"/> (−1: none since the partition's checkpoint), so the entity can tell
-    /// that a message before this one was lost instead of skipping it.
+    /// Apply these events of the user, in offset order. <paramref name="Previous"/> is the offset of the user's event
+    /// sent before them in this <paramref name="Epoch"/> (−1: none since the partition's checkpoint), so the entity can
+    /// tell that a message before this one was lost instead of skipping it.
     /// </summary>
-    public sealed record Apply(string UserId, int Partition, BehaviourEvent Event, long Offset, long Previous, int Epoch) : UserCommand(UserId, Partition);
+    /// <remarks>A user's events that arrive together travel together: one message, one mailbox run, for all of them.</remarks>
+    public sealed record Apply(string UserId, int Partition, long Previous, int Epoch, IReadOnlyList<FeedRecord> Events) : UserCommand(UserId, Partition);
 
     /// <summary>Reply with the state (if it changed since the last flush): the partition is committing cycle <paramref name="Cycle"/>.</summary>
     public sealed record Flush(string UserId, int Partition, long Cycle) : UserCommand(UserId, Partition);

@@ -4,6 +4,7 @@ using RecoActors.Kafka;
 using RecoActors.Actors;
 using RecoActors.Core;
 using RecoActors.Storage;
+using PersistenceStore = RecoActors.Runtime.PersistenceStore;
 
 namespace RecoActors.Benchmarks;
 
@@ -33,6 +34,9 @@ internal static class PipelineBenchmark
         var run = 0;
         var sqlite = Best(() => ThroughActors(events, options,
             SqliteShardStore.OpenAsync(Path.Combine(folder, $"bench-{run++}.db")).GetAwaiter().GetResult()).GetAwaiter().GetResult());
+        var akkaMemory = Best(() => AkkaPipeline.RunAsync(events, options, new PersistenceStore("memory", "")).GetAwaiter().GetResult());
+        var akkaSqlite = Best(() => AkkaPipeline.RunAsync(events, options,
+            new PersistenceStore("sqlite", $"Data Source={Path.Combine(folder, $"akka-{run++}.db")}")).GetAwaiter().GetResult());
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);
 
@@ -42,8 +46,11 @@ internal static class PipelineBenchmark
         var defaults = new RegionOptions { NodeId = "" };
         Console.WriteLine($"{"Actors, persistence off (in-memory store)",-52} {memory,12:N0} {memory / core,8:F2}");
         Console.WriteLine($"{$"Actors, SQLite commits ({defaults.CommitEvery:N0} records or {defaults.CommitInterval.TotalSeconds:0} s)",-52} {sqlite,12:N0} {sqlite / core,8:F2}");
+        Console.WriteLine($"{"Akka, in-memory journal",-52} {akkaMemory,12:N0} {akkaMemory / core,8:F2}");
+        Console.WriteLine($"{"Akka, Akka.Persistence.Sql on SQLite",-52} {akkaSqlite,12:N0} {akkaSqlite / core,8:F2}");
         Console.WriteLine();
-        Console.WriteLine($"bytes per resident user (d={options.Dimension}, 20 events each): {BytesPerUser(options):N0}");
+        var (resident, stored) = AkkaPipeline.BytesPerUserAsync(options).GetAwaiter().GetResult();
+        Console.WriteLine($"bytes per resident user (d={options.Dimension}, 20 events each): in-house shard {BytesPerUser(options):N0}; Akka entity {resident:N0} (a stored, passivated user: {stored:N0}, the model's growth included)");
     }
 
     private static List<BehaviourEvent> Generate()

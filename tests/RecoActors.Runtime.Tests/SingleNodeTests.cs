@@ -79,7 +79,7 @@ public sealed class SingleNodeTests : IDisposable
         var victim = events[1_000];
         var victimOffset = 0L;
         var dropped = 0;
-        var options = new RuntimeOptions { AckTimeout = TimeSpan.FromSeconds(1) };
+        var options = new RuntimeOptions { CommitTimeout = TimeSpan.FromSeconds(1) };
         await using var node = await StartAsync(options, context => context.DropDelivery = (user, offset) =>
         {
             if (user != victim.UserId || offset != Volatile.Read(ref victimOffset) || Interlocked.Exchange(ref dropped, 1) == 1) return false;

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using RecoActors.Core;
+using RecoActors.Kafka;
+using RecoActors.Runtime;
+
+namespace RecoActors.Benchmarks;
+
+/// <summary>
+/// The Akka runtime's real path minus Kafka: a one-node cluster whose partition actors read an in-memory feed (12
+/// partitions, the producers' murmur2) and send every event to its user's entity; timed from the first event to the
+/// checkpoint of every partition covering the last one (so every event is applied and durable).
+/// </summary>
+internal static class AkkaPipeline
+{
+    public const int Partitions = 12;
+
+    /// <summary>Events per second with the journal on <paramref name="store"/>.</summary>
+    public static async Task<double> RunAsync(IReadOnlyList<BehaviourEvent> events, ModelOptions options, PersistenceStore store)
+    {
+        using var feed = new MemoryFeed(Partitions);
+        var (system, node) = await StartAsync(feed, options, store, new RuntimeOptions());
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var ev in events) feed.Append(Murmur2Partitioner.Partition(ev.UserId, Partitions), ev);
+            var deadline = TimeSpan.FromMinutes(5);
+            while (Enumerable.Range(0, Partitions).Sum(feed.CommittedOffset) < events.Count)
+            {
+                if (clock.Elapsed > deadline) throw new TimeoutException($"applied {node.Applied} of {events.Count} in {deadline}");
+                await Task.Delay(1);
+            }
+            var rate = events.Count / clock.Elapsed.TotalSeconds;
+            if (node.Applied != events.Count) throw new InvalidOperationException($"applied {node.Applied} of {events.Count}");
+            return rate;
+        }
+        finally
+        {
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+        }
+    }
+
+    /// <summary>
+    /// Managed bytes that residency costs per user: 10,000 users with 20 events each, all resident and durable, against
+    /// the same users after they are all passivated (their states still held by their partitions, the model unchanged).
+    /// </summary>
+    public static async Task<(long Resident, long Stored)> BytesPerUserAsync(ModelOptions options)
+    {
+        const int users = 10_000;
+        using var feed = new MemoryFeed(Partitions);
+        var (system, node) = await StartAsync(feed, options, new PersistenceStore("memory", ""), new RuntimeOptions());
+        try
+        {
+            var rng = new Random(3);
+            var items = Enumerable.Range(0, 10_000).Select(i => $"item-{i}").ToArray();
+            var baseline = Measure();
+            var n = 0;
+            for (var e = 0; e < 20; e++)
+                for (var u = 0; u < users; u++)
+                {
+                    var user = $"user-{u}";
+                    feed.Append(Murmur2Partitioner.Partition(user, Partitions), new BehaviourEvent(user, items[rng.Next(items.Length)], EventType.Rating, 4.5f, 1_600_000_000_000 + e));
+                    n++;
+                }
+            while (Enumerable.Range(0, Partitions).Sum(feed.CommittedOffset) < n) await Task.Delay(10);
+            if (node.Residents.Count != users) throw new InvalidOperationException($"{node.Residents.Count} resident, expected {users}");
+            var resident = Measure();
+            for (var u = 0; u < users; u++) node.Region.Tell(new UserCommand.Evict($"user-{u}", Murmur2Partitioner.Partition($"user-{u}", Partitions)));
+            while (node.Residents.Count > 0) await Task.Delay(10);
+            var stored = Measure();
+            return ((resident - stored) / users, (stored - baseline) / users);
+        }
+        finally
+        {
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+        }
+
+        static long Measure()
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return GC.GetTotalMemory(true);
+        }
+    }
+
+    private static async Task<(ActorSystem, NodeContext)> StartAsync(MemoryFeed feed, ModelOptions options, PersistenceStore store, RuntimeOptions runtime)
+    {
+        var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING")
+            .WithFallback(RuntimeConfig.Build(new ClusterOptions { Hostname = "127.0.0.1", Port = 0 }, store, runtime));
+        var system = ActorSystem.Create("bench", config);
+        var cluster = Cluster.Get(system);
+        var up = new TaskCompletionSource();
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        cluster.Join(cluster.SelfAddress);
+        await up.Task;
+        var node = new NodeContext("bench", "events", Partitions, runtime, new GlobalModel(options, new ItemCatalog()), feed);
+        RecoRuntime.Start(system, node);
+        while (node.Progress.Count(p => p.Running) < Partitions) await Task.Delay(10);
+        return (system, node);
+    }
+}
