@@ -18,8 +18,8 @@ public interface IPartitionFeed
     /// <returns>The new generation.</returns>
     long Seek(int partition, long offset, int credit);
 
-    /// <summary>Stops delivering the partition.</summary>
-    void Close(int partition);
+    /// <summary>Stops delivering the partition, if it is still open as <paramref name="generation"/> (a new owner's opening stays).</summary>
+    void Close(int partition, long generation);
 
     /// <summary>Gives back credit for <paramref name="records"/> records that were applied.</summary>
     void Grant(int partition, int records);

@@ -118,9 +118,11 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     }
 
     /// <inheritdoc />
-    public void Close(int partition) => _commands.Enqueue(() =>
+    public void Close(int partition, long generation) => _commands.Enqueue(() =>
     {
-        if (_lanes.Remove(partition, out var lane)) _consumer.IncrementalUnassign([lane.Partition]);
+        if (!_lanes.TryGetValue(partition, out var lane) || lane.Generation > generation) return;
+        _lanes.Remove(partition);
+        _consumer.IncrementalUnassign([lane.Partition]);
     });
 
     /// <inheritdoc />

@@ -6,7 +6,8 @@ namespace RecoActors.Runtime;
 
 /// <summary>
 /// An in-memory partitioned log that feeds partition actors as the Kafka consumer does (batches in offset order,
-/// credit, replays from any offset): for tests, benchmarks and the evaluator, where Kafka is not the point.
+/// credit, replays from any offset): for tests, benchmarks and the evaluator, where Kafka is not the point. Several
+/// nodes in one process may share one: a partition is open for one actor at a time, the newest opening wins.
 /// </summary>
 public sealed class MemoryFeed : IPartitionFeed, IDisposable
 {
@@ -85,7 +86,10 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     }
 
     /// <inheritdoc />
-    public void Close(int partition) => Command(() => _lanes[partition] = null);
+    public void Close(int partition, long generation) => Command(() =>
+    {
+        if (_lanes[partition]?.Generation <= generation) _lanes[partition] = null;
+    });
 
     /// <inheritdoc />
     public void Grant(int partition, int records)

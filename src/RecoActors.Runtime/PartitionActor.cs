@@ -98,7 +98,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     protected override void PostStop()
     {
         _residents.Clear();
-        _node.Feed.Close(_partition);
+        _node.Feed.Close(_partition, _generation);
         _node.Forget(_partition);
         base.PostStop();
     }
@@ -420,7 +420,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
 
     private void BeginHandOff()
     {
-        _node.Feed.Close(_partition);
+        _node.Feed.Close(_partition, _generation);
         Timers.CancelAll();
         _handingOff = true;
         _awaiting = null;

@@ -50,7 +50,7 @@ internal static class PipelineBenchmark
         Console.WriteLine($"{"Akka, Akka.Persistence.Sql on SQLite",-52} {akkaSqlite,12:N0} {akkaSqlite / core,8:F2}");
         Console.WriteLine();
         var (resident, stored) = AkkaPipeline.BytesPerUserAsync(options).GetAwaiter().GetResult();
-        Console.WriteLine($"bytes per resident user (d={options.Dimension}, 20 events each): in-house shard {BytesPerUser(options):N0}; Akka entity {resident:N0} (a stored, passivated user: {stored:N0}, the model's growth included)");
+        Console.WriteLine($"bytes per resident user (d={options.Dimension}, 20 events each): in-house shard {BytesPerUser(options):N0}; Akka entity, all it holds {resident:N0}; its stored state in the partition {stored:N0}");
     }
 
     private static List<BehaviourEvent> Generate()

@@ -27,6 +27,13 @@ internal sealed class TestNode : IAsyncDisposable
 
     public Address Address => Cluster.Get(System).SelfAddress;
 
+    /// <summary>Crashes the node: its actor system stops without leaving the cluster or handing anything off.</summary>
+    public async Task KillAsync()
+    {
+        _stopped = true;
+        await System.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Starts a node and waits until it is Up; it joins <paramref name="seed"/>, or forms a cluster of its own.</summary>
     public static async Task<TestNode> StartAsync(string id, PersistenceStore store, IPartitionFeed feed, int partitions, ModelOptions model,
         RuntimeOptions? options = null, Address? seed = null, Action<NodeContext>? configure = null)
@@ -38,6 +45,9 @@ internal sealed class TestNode : IAsyncDisposable
                 akka.cluster.sharding.retry-interval = 200ms
                 akka.cluster.sharding.coordinator-state.write-majority-plus = 0
                 akka.cluster.sharding.coordinator-state.read-majority-plus = 0
+                # A terminated system stops without leaving: that is how a test crashes a node.
+                akka.coordinated-shutdown.run-by-actor-system-terminate = off
+                akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
                 """)
             .WithFallback(RuntimeConfig.Build(new ClusterOptions { Hostname = "127.0.0.1", Port = 0, StableAfter = TimeSpan.FromSeconds(3) }, store, options));
         var system = ActorSystem.Create("reco", config);
