@@ -1,0 +1,100 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using RecoActors.Core;
+using RecoActors.Kafka;
+
+namespace RecoActors.Runtime.Tests;
+
+/// <summary>One node reading librdkafka's mock cluster through the <see cref="KafkaFeed"/>: the real Kafka protocol on loopback.</summary>
+public sealed class KafkaFeedTests : IDisposable
+{
+    private const int Partitions = 12;
+    private static readonly ModelOptions Model = new() { Dimension = 32, Segments = 3 };
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(90);
+    private readonly MockKafkaCluster _cluster = MockKafkaCluster.Start(3);
+    private readonly KafkaOptions _kafka;
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("reco-kafka-feed-");
+
+    public KafkaFeedTests()
+    {
+        _kafka = new KafkaOptions { BootstrapServers = _cluster.BootstrapServers };
+        _cluster.CreateTopics(_kafka, Partitions);
+    }
+
+    public void Dispose()
+    {
+        _cluster.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _folder.Delete(recursive: true);
+    }
+
+    private List<ConsumeResult<byte[]?, byte[]?>> ReadDeadLetters(int expected)
+    {
+        var config = new ConsumerConfig(_kafka.ToClientConfig()) { GroupId = "dlq-reader", AutoOffsetReset = AutoOffsetReset.Earliest, EnableAutoCommit = false };
+        using var reader = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        reader.Assign(new TopicPartitionOffset(_kafka.DeadLetterTopic, 0, Offset.Beginning));
+        var records = new List<ConsumeResult<byte[]?, byte[]?>>();
+        var deadline = DateTime.UtcNow + Within;
+        while (records.Count < expected && DateTime.UtcNow < deadline)
+            if (reader.Consume(TimeSpan.FromMilliseconds(200)) is { } r) records.Add(r);
+        reader.Close();
+        return records;
+    }
+
+    private static string Header(ConsumeResult<byte[]?, byte[]?> record, string name) =>
+        Encoding.UTF8.GetString(record.Message.Headers.GetLastBytes(name));
+
+    [Fact]
+    public async Task Malformed_records_and_records_on_the_wrong_partition_go_to_the_dead_letter_topic_and_the_rest_are_applied_once()
+    {
+        var rng = new Random(4);
+        var good = Enumerable.Range(0, 3_000)
+            .Select(i => new BehaviourEvent($"u{rng.Next(300)}", $"i{rng.Next(200)}", EventType.Rating, rng.Next(1, 11) / 2f, 1_600_000_000_000 + i * 1_000L))
+            .ToList();
+        using (var producer = EventProducer.Create(_kafka))
+        {
+            foreach (var ev in good) producer.Produce(ev);
+            producer.ProduceRaw("u1", "{broken"u8.ToArray());
+            producer.ProduceRaw("u2", Encoding.UTF8.GetBytes("""{"userId":"u2","itemId":"i1","type":"warp","ts":1600000000000}"""));
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+        // A producer as a new user writes one: librdkafka's default partitioner (consistent_random), keyed by user id.
+        var strays = Enumerable.Range(0, 200).Select(i => new BehaviourEvent($"stray-{i}", "i1", EventType.Click, null, 1_600_000_000_000 + i)).ToList();
+        var misplacedUsers = new HashSet<string>();
+        using (var plain = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+        {
+            foreach (var ev in strays)
+            {
+                var result = await plain.ProduceAsync(_kafka.EventsTopic, new Message<string, byte[]> { Key = ev.UserId, Value = EventCodec.Encode(ev) });
+                if (result.Partition.Value != Murmur2Partitioner.Partition(ev.UserId, Partitions)) misplacedUsers.Add(ev.UserId);
+            }
+        }
+        var misplaced = misplacedUsers.Count;
+        Assert.True(misplaced > 100, $"the default partitioner put {misplaced} of 200 on another partition than murmur2 would");
+
+        using var deadLetters = DeadLetterWriter.Create(_kafka, NullLogger.Instance, "test-dlq");
+        using var feed = new KafkaFeed(_kafka, "node-k", Partitions, deadLetters, NullLogger.Instance);
+        await using var node = await TestNode.StartAsync("node-k", TestNode.Sqlite(_folder.FullName), feed, Partitions, Model);
+        var expected = good.Count + strays.Count - misplaced;
+        await Eventually.True(() => node.Context.Applied == expected && feed.WrongPartition == misplaced, Within,
+            $"{expected} events applied and {misplaced} refused as misplaced");
+
+        var letters = ReadDeadLetters(misplaced + 2);
+        Assert.Equal(misplaced + 2, letters.Count);
+        var codes = letters.GroupBy(l => Header(l, DeadLetterWriter.CodeHeader)).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(misplaced, codes["wrong-partition"]);
+        Assert.Equal(1, codes["not-json"]);
+        Assert.Equal(1, codes["unknown-type"]);
+        var reason = Header(letters.First(l => Header(l, DeadLetterWriter.CodeHeader) == "wrong-partition"), DeadLetterWriter.ReasonHeader);
+        Assert.Contains("murmur2", reason);
+
+        // Never one user in two shards: every user's profile has exactly its events from its own partition.
+        foreach (var user in good.Select(e => e.UserId).Distinct())
+            Assert.Equal(good.Count(e => e.UserId == user), (await node.ReadAsync(user)).Profile!.EventsApplied);
+        foreach (var ev in strays)
+            Assert.Equal(misplacedUsers.Contains(ev.UserId) ? 0 : 1, (await node.ReadAsync(ev.UserId)).Profile?.EventsApplied ?? 0);
+        // The checkpoint moved past every record, dead letters included, and is reported to Kafka for lag tools.
+        await Eventually.True(() => node.Context.Progress.All(p => p.Checkpoint == feed.End(p.Partition)), Within, "every partition checkpointed to its end");
+    }
+}
