@@ -38,7 +38,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     private volatile bool _stopping;
     private long _generations;
     private long _wrongPartition;
-    private long _lastWrongPartitionWarning = long.MinValue;
+    private long _lastWrongPartitionWarning = -(long)WarnEvery.TotalMilliseconds;
 
     private sealed class Lane(TopicPartition partition, IActorRef target, long generation, long position)
     {

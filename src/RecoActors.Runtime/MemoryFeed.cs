@@ -24,11 +24,14 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     private long _generations;
 
     /// <summary>A reader's place in one partition; touched by the pump thread only.</summary>
-    private sealed class Lane(IActorRef target, long generation, long position)
+    private sealed class Lane(IActorRef target, long generation, long position, int window)
     {
         public readonly IActorRef Target = target;
         public long Generation = generation;
         public long Position = position;
+
+        /// <summary>The smallest batch worth sending while more is waiting: half the credit the reader opened with, at most a whole batch.</summary>
+        public readonly int MinBatch = Math.Max(1, Math.Min(BatchSize, window / 2));
     }
 
     /// <summary>An empty log of <paramref name="partitions"/> partitions.</summary>
@@ -67,7 +70,7 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     {
         var generation = Interlocked.Increment(ref _generations);
         Volatile.Write(ref _credit[partition], credit);
-        Command(() => _lanes[partition] = new Lane(target, generation, offset));
+        Command(() => _lanes[partition] = new Lane(target, generation, offset, credit));
         return generation;
     }
 
@@ -96,7 +99,7 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     {
         // Wake the pump when a whole batch's worth of credit is back, not for every grant.
         var now = Interlocked.Add(ref _credit[partition], records);
-        if (now >= BatchSize && now - records < BatchSize) _work.Set();
+        if (_lanes[partition] is { } lane && now >= lane.MinBatch && now - records < lane.MinBatch) _work.Set();
     }
 
     private void Command(Action command)
@@ -132,8 +135,8 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
                 {
                     var available = _log[partition].Count - lane.Position;
                     var count = (int)Math.Min(Math.Min(BatchSize, credit), available);
-                    // Whole batches while more is waiting; a short one only for the tail of the log.
-                    if (count <= 0 || (count < BatchSize && count < available)) continue;
+                    // Worthwhile batches while more is waiting; a short one only for the tail of the log.
+                    if (count <= 0 || (count < lane.MinBatch && count < available)) continue;
                     batch = _log[partition].GetRange((int)lane.Position, count);
                 }
                 lane.Position += batch.Count;

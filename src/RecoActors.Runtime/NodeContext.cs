@@ -73,6 +73,9 @@ public sealed class NodeContext
     /// <summary>What the users have added to the segment model since the segment actor last folded.</summary>
     public Contributions Contributions { get; } = new();
 
+    /// <summary>The node's rate-limited log of store failures.</summary>
+    public StoreTrouble StoreTrouble { get; } = new();
+
     /// <summary>Users resident on this node, and the limit.</summary>
     public ResidentBudget Residents { get; }
 

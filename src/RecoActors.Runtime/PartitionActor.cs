@@ -476,7 +476,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
 
     /// <inheritdoc />
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr) =>
-        StoreTrouble.Report(_log, $"Partition {_partition} could not persist a commit (it restarts from offset {_checkpoint}; nothing is lost)", cause);
+        _node.StoreTrouble.Report(_log, $"Partition {_partition} could not persist a commit (it restarts from offset {_checkpoint}; nothing is lost)", cause);
 
     /// <inheritdoc />
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
@@ -492,7 +492,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         if (reason is System.Runtime.Serialization.SerializationException)
             _log.Error(reason, "Partition {0} cannot recover: a stored record does not decode ({1}). It is left as it is; fix or remove it", _partition, reason.Message);
         else
-            StoreTrouble.Report(_log, $"Partition {_partition} cannot recover yet (the store may be down); retrying", reason);
+            _node.StoreTrouble.Report(_log, $"Partition {_partition} cannot recover yet (the store may be down); retrying", reason);
     }
 
     private void Report(bool running = true) => _node.Report(new PartitionProgress(_partition, _checkpoint, _position, running && !_handingOff));

@@ -78,7 +78,7 @@ public sealed class KafkaFeedTests : IDisposable
         await using var node = await TestNode.StartAsync("node-k", TestNode.Sqlite(_folder.FullName), feed, Partitions, Model);
         var expected = good.Count + strays.Count - misplaced;
         await Eventually.True(() => node.Context.Applied == expected && feed.WrongPartition == misplaced, Within,
-            $"{expected} events applied and {misplaced} refused as misplaced");
+            () => $"{expected} events applied and {misplaced} refused as misplaced: {node.Context.Applied} and {feed.WrongPartition}; {SingleNodeTests.Describe(node)}; ends {string.Join(" ", Enumerable.Range(0, Partitions).Select(p => feed.End(p)))}");
 
         var letters = ReadDeadLetters(misplaced + 2);
         Assert.Equal(misplaced + 2, letters.Count);

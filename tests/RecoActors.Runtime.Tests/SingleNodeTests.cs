@@ -51,6 +51,9 @@ public sealed class SingleNodeTests : IDisposable
         }
     }
 
+    internal static string Describe(TestNode node) =>
+        string.Join(" ", node.Context.Progress.Select(p => $"{p.Partition}:{p.Checkpoint}/{p.Position}{(p.Running ? "" : "!")}"));
+
     private static byte[] Bits(float[] v) => MemoryMarshal.AsBytes(v.AsSpan()).ToArray();
 
     private long Checkpoints() => Enumerable.Range(0, Partitions).Sum(_feed.CommittedOffset);
@@ -102,7 +105,7 @@ public sealed class SingleNodeTests : IDisposable
     {
         var events = Produce(30_000, users: 10_000, seed: 11);
         await using var node = await StartAsync(new RuntimeOptions { MaxResidentUsers = 1_000 });
-        await Eventually.True(() => node.Context.Applied == events.Count, Within, "all events applied");
+        await Eventually.True(() => node.Context.Applied == events.Count, Within, () => $"all events applied: {node.Context.Applied} of {events.Count}, {node.Context.Residents.Count} resident, {node.Context.Residents.Starting} starting; {Describe(node)}");
         await Eventually.True(() => node.Context.Residents.Count <= 1_000 + Partitions, Within, "back within the limit");
         // The limit was used (nearly all of it: shares are whole numbers of users) and never exceeded by more than a passivation in flight per partition.
         Assert.InRange(node.Context.Residents.Peak, 900, 1_000 + Partitions);

@@ -89,12 +89,15 @@ internal sealed class TestNode : IAsyncDisposable
 /// <summary>Awaits a condition with a deadline: synchronisation for tests, never a fixed sleep.</summary>
 internal static class Eventually
 {
-    public static async Task True(Func<bool> condition, TimeSpan within, string what)
+    public static Task True(Func<bool> condition, TimeSpan within, string what) => True(condition, within, () => what);
+
+    /// <summary>As above, with the situation described when the deadline passes.</summary>
+    public static async Task True(Func<bool> condition, TimeSpan within, Func<string> what)
     {
         var deadline = DateTime.UtcNow + within;
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {within.TotalSeconds:0.#} s: {what}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {within.TotalSeconds:0.#} s: {what()}");
             await Task.Delay(20);
         }
     }
