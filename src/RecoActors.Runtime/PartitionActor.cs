@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 
@@ -125,6 +126,8 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 Timers.StartPeriodicTimer(CommitTimer, PartitionMessage.CommitTick.Instance, _options.CommitInterval);
                 Timers.StartPeriodicTimer(CheckTimer, PartitionMessage.Check.Instance, _options.CommitTimeout / 2);
                 _log.Info("Partition {0} started at offset {1} with {2} users", _partition, _checkpoint, _users.Count);
+                // Users still running from an actor of this partition that stopped on a failure are adopted, not orphaned.
+                _node.Region.Tell(GetShardRegionState.Instance, Self);
                 Report();
                 break;
         }
@@ -159,8 +162,14 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 OnLoad(load.UserId);
                 break;
             case PartitionMessage.Flushed flushed:
+                if (!_residents.Holds(flushed.UserId)) _residents.Loaded(flushed.UserId, Sender, Environment.TickCount64);
                 OnState(flushed.UserId, flushed.LastApplied, flushed.State);
                 if (flushed.Cycle == _cycle) Answered(flushed.UserId, flushed.LastApplied);
+                break;
+            case CurrentShardRegionState region:
+                foreach (var user in region.Shards.Where(s => s.ShardId == _node.PartitionIds[_partition]).SelectMany(s => s.EntityIds))
+                    if (user != UserMessageExtractor.PartitionEntityId && !_residents.Holds(user))
+                        _node.Region.Tell(new UserCommand.Flush(user, _partition, 0), Self);
                 break;
             case PartitionMessage.Stopped stopped:
                 OnStopped(stopped);
