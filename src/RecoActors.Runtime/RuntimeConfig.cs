@@ -38,7 +38,11 @@ public static class RuntimeConfig
                   stable-after = {{Seconds(cluster.StableAfter)}}
                 }
                 run-coordinated-shutdown-when-down = on
+                # A crashed node is marked unreachable after about this pause, then downed after stable-after.
+                failure-detector.acceptable-heartbeat-pause = 3s
                 sharding {
+                  # How often a region asks again where a shard lives: a take-over waits for it.
+                  retry-interval = 500ms
                   role = {{NodeRole}}
                   state-store-mode = ddata
                   remember-entities = off

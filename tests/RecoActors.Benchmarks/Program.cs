@@ -10,6 +10,11 @@ if (args is ["pipeline"])
     await PipelineBenchmark.RunAsync();
     return;
 }
+if (args is ["failover"])
+{
+    await FailoverBenchmark.RunAsync();
+    return;
+}
 
 var config = DefaultConfig.Instance
     .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1))
