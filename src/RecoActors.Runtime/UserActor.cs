@@ -112,11 +112,11 @@ internal sealed class UserActor : UntypedActor
         switch (message)
         {
             case UserCommand.Apply apply:
-                _partitionActor = ReplyTo;
+                Follow(ReplyTo);
                 OnApply(apply);
                 break;
             case UserCommand.Flush flush:
-                _partitionActor = ReplyTo;
+                Follow(ReplyTo);
                 ReplyTo.Tell(new PartitionMessage.Flushed(_userId, flush.Cycle, _lastApplied, _dirty ? Record() : null));
                 _dirty = false;
                 break;
@@ -160,6 +160,17 @@ internal sealed class UserActor : UntypedActor
                 Context.Stop(Self);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Answers go to the partition actor that last wrote. A new one (its predecessor failed) has not seen this user's
+    /// last state, so "unchanged" would be a lie to it: the next answer carries the state in full.
+    /// </summary>
+    private void Follow(IActorRef partition)
+    {
+        if (Equals(partition, _partitionActor)) return;
+        _partitionActor = partition;
+        _dirty = true;
     }
 
     private void OnApply(UserCommand.Apply apply)

@@ -1,7 +1,5 @@
-using System.Runtime.InteropServices;
 using RecoActors.Core;
 using RecoActors.Kafka;
-using RecoActors.Testing;
 
 namespace RecoActors.Runtime.Tests;
 
@@ -16,24 +14,21 @@ public abstract class ClusterContract : IAsyncLifetime
     private static readonly ModelOptions Model = new() { Dimension = 32, Segments = 3 };
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(120);
     private readonly MemoryFeed _feed = new(Partitions);
-    private PersistenceStore _store = null!;
+    private TestStore _store = null!;
 
     public async Task InitializeAsync() => _store = await CreateStoreAsync();
 
     public async Task DisposeAsync()
     {
         _feed.Dispose();
-        await DropStoreAsync();
+        await _store.DisposeAsync();
     }
 
     /// <summary>A new, empty store shared by every node of the test.</summary>
-    protected abstract Task<PersistenceStore> CreateStoreAsync();
-
-    /// <summary>Removes the store.</summary>
-    protected abstract Task DropStoreAsync();
+    protected abstract Task<TestStore> CreateStoreAsync();
 
     private Task<TestNode> StartAsync(string id, TestNode? seed = null) =>
-        TestNode.StartAsync(id, _store, _feed, Partitions, Model, new RuntimeOptions { CommitInterval = TimeSpan.FromMilliseconds(300) }, seed?.Address);
+        TestNode.StartAsync(id, _store.Store, _feed, Partitions, Model, new RuntimeOptions { CommitInterval = TimeSpan.FromMilliseconds(300) }, seed?.Address);
 
     private static List<BehaviourEvent> Generate(int count, int users, int seed)
     {
@@ -83,16 +78,7 @@ public abstract class ClusterContract : IAsyncLifetime
 
             await Eventually.True(() => Durable() == events.Count, Within, "every event durable on the survivors");
             // Exactly once: a user's events counted in its profile, no more, no less; and the profile bit-identical.
-            var reference = new Recommender(Model);
-            foreach (var ev in events) reference.Apply(ev);
-            var catalog = new ItemCatalog();
-            foreach (var (user, expected) in reference.Profiles)
-            {
-                var read = await nodes[user.Length % nodes.Count].ReadAsync(user);
-                var profile = read.Profile!.ToProfile(catalog.GetOrAdd, Model);
-                Assert.Equal(events.Count(e => e.UserId == user), profile.EventsApplied);
-                Assert.Equal(MemoryMarshal.AsBytes(expected.Vector.AsSpan()).ToArray(), MemoryMarshal.AsBytes(profile.Vector.AsSpan()).ToArray());
-            }
+            await Reference.AssertProfilesAsync(events, Model, user => nodes[user.Length % nodes.Count].ReadAsync(user));
             Assert.True(Applied(nodes) <= events.Count, "the survivors applied no event twice");
         }
         finally
@@ -104,31 +90,10 @@ public abstract class ClusterContract : IAsyncLifetime
 
 public sealed class SqliteClusterTests : ClusterContract
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("reco-cluster-");
-
-    protected override Task<PersistenceStore> CreateStoreAsync() => Task.FromResult(TestNode.Sqlite(_folder.FullName));
-
-    protected override Task DropStoreAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _folder.Delete(recursive: true);
-        return Task.CompletedTask;
-    }
+    protected override Task<TestStore> CreateStoreAsync() => Task.FromResult<TestStore>(new SqliteTestStore());
 }
 
 public sealed class PostgresClusterTests : ClusterContract
 {
-    private PostgresTestDatabase? _database;
-
-    protected override async Task<PersistenceStore> CreateStoreAsync()
-    {
-        _database = await PostgresTestDatabase.CreateAsync("reco_cluster_");
-        return new PersistenceStore("postgres", _database.ConnectionString + ";Maximum Pool Size=20");
-    }
-
-    protected override async Task DropStoreAsync()
-    {
-        Npgsql.NpgsqlConnection.ClearAllPools();
-        if (_database is not null) await _database.DisposeAsync();
-    }
+    protected override Task<TestStore> CreateStoreAsync() => PostgresTestStore.CreateAsync();
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using MessagePack;
 using RecoActors.Core;
 using RecoActors.Kafka;
@@ -36,25 +35,11 @@ public sealed class SingleNodeTests : IDisposable
     private Task<TestNode> StartAsync(RuntimeOptions? options = null, Action<NodeContext>? configure = null) =>
         TestNode.StartAsync("node-a", TestNode.Sqlite(_folder.FullName), _feed, Partitions, Model, options, configure: configure);
 
-    private static async Task AssertMatchesReference(TestNode node, List<BehaviourEvent> events)
-    {
-        var reference = new Recommender(Model);
-        foreach (var ev in events) reference.Apply(ev);
-        var catalog = new ItemCatalog();
-        foreach (var (user, expected) in reference.Profiles)
-        {
-            var read = await node.ReadAsync(user);
-            Assert.NotNull(read.Profile);
-            var profile = read.Profile.ToProfile(catalog.GetOrAdd, Model);
-            Assert.Equal(events.Count(e => e.UserId == user), profile.EventsApplied);
-            Assert.Equal(Bits(expected.Vector), Bits(profile.Vector));
-        }
-    }
+    private static Task AssertMatchesReference(TestNode node, List<BehaviourEvent> events) => Reference.AssertProfilesAsync(events, Model, node.ReadAsync);
 
     internal static string Describe(TestNode node) =>
         string.Join(" ", node.Context.Progress.Select(p => $"{p.Partition}:{p.Checkpoint}/{p.Position}{(p.Running ? "" : "!")}"));
 
-    private static byte[] Bits(float[] v) => MemoryMarshal.AsBytes(v.AsSpan()).ToArray();
 
     private long Checkpoints() => Enumerable.Range(0, Partitions).Sum(_feed.CommittedOffset);
 
