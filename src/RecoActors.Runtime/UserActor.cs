@@ -124,6 +124,8 @@ internal sealed class UserActor : UntypedActor
                 ReplyTo.Tell(new UserRead(_userId, _node.NodeId, _lastApplied, _profile is { EventsApplied: > 0 } p ? ProfileState.Of(p, i => _node.Catalog[i]) : null));
                 break;
             case UserCommand.Evict:
+                // The state goes to whoever asked: a partition actor that replaced a failed one must hear that this user stopped.
+                Follow(ReplyTo);
                 Context.Parent.Tell(new Passivate(StopEntity.Instance));
                 break;
             case StopEntity:

@@ -1,5 +1,4 @@
 using RecoActors.Core;
-using RecoActors.Kafka;
 
 namespace RecoActors.Runtime.Tests;
 
@@ -8,27 +7,10 @@ namespace RecoActors.Runtime.Tests;
 /// killed, another joins, another leaves. Every profile must equal the single-stream reference, bit for bit, with
 /// every event applied exactly once. Run against each store.
 /// </summary>
-public abstract class ClusterContract : IAsyncLifetime
+public abstract class ClusterContract : StoreContract
 {
-    private const int Partitions = 12;
-    private static readonly ModelOptions Model = new() { Dimension = 32, Segments = 3 };
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(120);
-    private readonly MemoryFeed _feed = new(Partitions);
-    private TestStore _store = null!;
-
-    public async Task InitializeAsync() => _store = await CreateStoreAsync();
-
-    public async Task DisposeAsync()
-    {
-        _feed.Dispose();
-        await _store.DisposeAsync();
-    }
-
-    /// <summary>A new, empty store shared by every node of the test.</summary>
-    protected abstract Task<TestStore> CreateStoreAsync();
-
     private Task<TestNode> StartAsync(string id, TestNode? seed = null) =>
-        TestNode.StartAsync(id, _store.Store, _feed, Partitions, Model, new RuntimeOptions { CommitInterval = TimeSpan.FromMilliseconds(300) }, seed?.Address);
+        TestNode.StartAsync(id, Store.Store, Feed, Partitions, Model, new RuntimeOptions { CommitInterval = TimeSpan.FromMilliseconds(300) }, seed?.Address);
 
     private static List<BehaviourEvent> Generate(int count, int users, int seed)
     {
@@ -37,13 +19,6 @@ public abstract class ClusterContract : IAsyncLifetime
         return [.. Enumerable.Range(0, count)
             .Select(_ => new BehaviourEvent($"u{rng.Next(users)}", $"i{rng.Next(300)}", EventType.Rating, rng.Next(1, 11) / 2f, t += rng.Next(1, 1_000_000)))];
     }
-
-    private void Append(IEnumerable<BehaviourEvent> events)
-    {
-        foreach (var ev in events) _feed.Append(Murmur2Partitioner.Partition(ev.UserId, Partitions), ev);
-    }
-
-    private long Durable() => Enumerable.Range(0, Partitions).Sum(_feed.CommittedOffset);
 
     private static long Applied(IEnumerable<TestNode> nodes) => nodes.Sum(n => n.Context.Applied);
 

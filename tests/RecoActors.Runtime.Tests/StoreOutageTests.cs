@@ -1,5 +1,4 @@
 using RecoActors.Core;
-using RecoActors.Kafka;
 
 namespace RecoActors.Runtime.Tests;
 
@@ -7,25 +6,8 @@ namespace RecoActors.Runtime.Tests;
 /// The store goes away while events arrive: ingest pauses with a rate-limited warning, the node stays up and in the
 /// cluster, and once the store is back it resumes by itself and loses nothing. Run against each store.
 /// </summary>
-public abstract class StoreOutageContract : IAsyncLifetime
+public abstract class StoreOutageContract : StoreContract
 {
-    private const int Partitions = 12;
-    private static readonly ModelOptions Model = new() { Dimension = 32, Segments = 3 };
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(120);
-    private readonly MemoryFeed _feed = new(Partitions);
-    private TestStore _store = null!;
-
-    public async Task InitializeAsync() => _store = await CreateStoreAsync();
-
-    public async Task DisposeAsync()
-    {
-        _feed.Dispose();
-        await _store.DisposeAsync();
-    }
-
-    /// <summary>A new, empty store of the kind under test.</summary>
-    protected abstract Task<TestStore> CreateStoreAsync();
-
     private List<BehaviourEvent> Append(int count, int seed, long t0)
     {
         var rng = new Random(seed);
@@ -33,29 +15,26 @@ public abstract class StoreOutageContract : IAsyncLifetime
         var events = Enumerable.Range(0, count)
             .Select(_ => new BehaviourEvent($"u{rng.Next(80)}", $"i{rng.Next(300)}", EventType.Rating, rng.Next(1, 11) / 2f, t += rng.Next(1, 1_000_000)))
             .ToList();
-        foreach (var ev in events) _feed.Append(Murmur2Partitioner.Partition(ev.UserId, Partitions), ev);
+        Append(events);
         return events;
     }
-
-    private long Durable() => Enumerable.Range(0, Partitions).Sum(_feed.CommittedOffset);
 
     [Fact]
     public async Task Ingest_pauses_with_a_rate_limited_warning_and_resumes_by_itself_losing_nothing()
     {
-        await using var node = await TestNode.StartAsync("node-a", _store.Store, _feed, Partitions, Model,
-            // Fewer resident users than active ones: users left running by a partition actor that failed must be adopted, or they hold the room for good.
-            new RuntimeOptions { CommitInterval = TimeSpan.FromMilliseconds(300), MaxInFlight = 256, MaxResidentUsers = 40 });
+        await using var node = await TestNode.StartAsync("node-a", Store.Store, Feed, Partitions, Model,
+            new RuntimeOptions { CommitInterval = TimeSpan.FromMilliseconds(300), MaxInFlight = 256 });
         var first = Append(600, seed: 1, t0: 1_600_000_000_000);
         await Eventually.True(() => Durable() == first.Count, Within, "the first 600 events durable");
 
-        await _store.BreakAsync();
+        await Store.BreakAsync();
         var outage = System.Diagnostics.Stopwatch.StartNew();
         var second = Append(4_000, seed: 2, t0: 1_700_000_000_000);
         await Eventually.True(() => node.Context.StoreTrouble.Failures >= 3, Within, "commits failing while the store is down");
         Assert.True(Durable() < first.Count + second.Count, "nothing became durable without the store");
         Assert.Equal(Akka.Cluster.MemberStatus.Up, Akka.Cluster.Cluster.Get(node.System).SelfMember.Status);
 
-        await _store.RestoreAsync();
+        await Store.RestoreAsync();
         var all = first.Concat(second).ToList();
         await Eventually.True(() => Durable() == all.Count, Within, () => $"every event durable after the store came back; durable {Durable()} of {all.Count}, applied {node.Context.Applied}, partitions {string.Join(" ", node.Context.Progress.Select(p => $"{p.Partition}:{p.Checkpoint}/{p.Position}{(p.Running ? "" : "!")}"))}");
         var seconds = outage.Elapsed.TotalSeconds;
