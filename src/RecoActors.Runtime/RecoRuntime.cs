@@ -51,6 +51,21 @@ public sealed class RecoRuntime
         return new RecoRuntime(system, node);
     }
 
+    /// <summary>
+    /// Joins <paramref name="system"/> to the cluster of <paramref name="seed"/>, or (none) makes it a cluster of its own,
+    /// and completes when this member is Up.
+    /// </summary>
+    /// <exception cref="TimeoutException">Not Up within <paramref name="timeout"/>.</exception>
+    public static async Task JoinAsync(ActorSystem system, Address? seed, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        cluster.Join(seed ?? cluster.SelfAddress);
+        await up.Task.WaitAsync(timeout).ConfigureAwait(false);
+    }
+
     /// <summary>A user's state, from whichever node hosts the user.</summary>
     /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/> (the user's shard is moving, or its node is down).</exception>
     public Task<UserRead> ReadUserAsync(string userId, TimeSpan timeout, CancellationToken cancellationToken = default) =>

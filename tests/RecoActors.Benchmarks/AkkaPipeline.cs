@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Configuration;
 using RecoActors.Core;
 using RecoActors.Kafka;
@@ -56,7 +55,6 @@ internal static class AkkaPipeline
         {
             var rng = new Random(3);
             var items = Enumerable.Range(0, 10_000).Select(i => $"item-{i}").ToArray();
-            var baseline = Measure();
             var n = 0;
             for (var e = 0; e < 20; e++)
                 for (var u = 0; u < users; u++)
@@ -73,7 +71,6 @@ internal static class AkkaPipeline
             var passivated = Measure();
             var state = Enumerable.Range(0, 200).Select(u => node.Region.Ask<RecoActors.Protocol.UserRead>(new RecoActors.Protocol.ReadUser($"user-{u}"), TimeSpan.FromSeconds(10)).Result)
                 .Average(r => MessagePack.MessagePackSerializer.Serialize(r.Profile, RecoActors.Protocol.ManifestSerializer.Options).Length);
-            GC.KeepAlive(baseline);
             return ((resident - passivated) / users, (long)state);
         }
         finally
@@ -94,11 +91,7 @@ internal static class AkkaPipeline
         var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING")
             .WithFallback(RuntimeConfig.Build(new ClusterOptions { Hostname = "127.0.0.1", Port = 0 }, store, runtime));
         var system = ActorSystem.Create("bench", config);
-        var cluster = Cluster.Get(system);
-        var up = new TaskCompletionSource();
-        cluster.RegisterOnMemberUp(() => up.TrySetResult());
-        cluster.Join(cluster.SelfAddress);
-        await up.Task;
+        await RecoRuntime.JoinAsync(system, null, TimeSpan.FromSeconds(30));
         var node = new NodeContext("bench", "events", Partitions, runtime, new GlobalModel(options, new ItemCatalog()), feed);
         RecoRuntime.Start(system, node);
         while (node.Progress.Count(p => p.Running) < Partitions) await Task.Delay(10);

@@ -50,7 +50,6 @@ internal static class FailoverBenchmark
         var clock = Stopwatch.StartNew();
         var crashed = Cluster.Get(c.System).SelfAddress;
         var timeline = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        Cluster.Get(a.System).RegisterOnMemberRemoved(() => { });
         var watcher = a.System.ActorOf(Props.Create(() => new Timeline(crashed, clock, timeline)));
         Cluster.Get(a.System).Subscribe(watcher, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberDowned), typeof(ClusterEvent.MemberRemoved));
@@ -83,8 +82,7 @@ internal static class FailoverBenchmark
         }));
         var sorted = answered.Order().ToArray();
         foreach (var line in timeline) Console.WriteLine($"  {line}");
-        Console.WriteLine($"fail-over: every user answered again from a survivor {sorted[^1].TotalSeconds:0.0} s after the crash " +
-            $"(median user {sorted[Users / 2].TotalSeconds:0.00} s; the 6,6xx users of the crashed node from {sorted.Where(t => t > TimeSpan.FromSeconds(1)).DefaultIfEmpty().Min().TotalSeconds:0.0} s)");
+        Console.WriteLine($"fail-over: every user answered again from a survivor {sorted[^1].TotalSeconds:0.0} s after the crash (first answer {sorted[0].TotalSeconds:0.0} s, median {sorted[Users / 2].TotalSeconds:0.0} s)");
         foreach (var n in new[] { a, b }) await CoordinatedShutdown.Get(n.System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         folder.Delete(recursive: true);
@@ -110,11 +108,7 @@ internal static class FailoverBenchmark
                 """)
             .WithFallback(RuntimeConfig.Build(new ClusterOptions { Hostname = "127.0.0.1", Port = 0 }, store, runtime));
         var system = ActorSystem.Create("reco", config);
-        var cluster = Cluster.Get(system);
-        var up = new TaskCompletionSource();
-        cluster.RegisterOnMemberUp(() => up.TrySetResult());
-        cluster.Join(seed ?? cluster.SelfAddress);
-        await up.Task;
+        await RecoRuntime.JoinAsync(system, seed, TimeSpan.FromSeconds(30));
         var node = new NodeContext(id, "events", Partitions, runtime, new GlobalModel(options, new ItemCatalog()), feed);
         var started = RecoRuntime.Start(system, node);
         return new Member(system, node, started.Region);

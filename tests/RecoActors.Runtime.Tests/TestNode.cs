@@ -51,11 +51,7 @@ internal sealed class TestNode : IAsyncDisposable
                 """)
             .WithFallback(RuntimeConfig.Build(new ClusterOptions { Hostname = "127.0.0.1", Port = 0, StableAfter = TimeSpan.FromSeconds(3) }, store, options));
         var system = ActorSystem.Create("reco", config);
-        var cluster = Cluster.Get(system);
-        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.RegisterOnMemberUp(() => up.TrySetResult());
-        cluster.Join(seed ?? cluster.SelfAddress);
-        await up.Task.WaitAsync(JoinTimeout);
+        await RecoRuntime.JoinAsync(system, seed, JoinTimeout);
         var context = new NodeContext(id, "events", partitions, options, new GlobalModel(model, new ItemCatalog()), feed);
         configure?.Invoke(context);
         return new TestNode(system, RecoRuntime.Start(system, context));
