@@ -20,26 +20,14 @@ public sealed class KafkaOptions
     /// </summary>
     public string PartialsTopic { get; set; } = "reco.partials";
 
-    /// <summary>The consumer group all nodes join; its assignment is the shard allocation.</summary>
-    public string GroupId { get; set; } = "reco-nodes";
-
     /// <summary>
-    /// <c>roundrobin</c>, <c>range</c> (eager) or <c>cooperative-sticky</c> (incremental: on librdkafka 2.16 a
-    /// consumer that closes mid-rebalance leaves the others covering every partition).
+    /// The group id the nodes report each partition's checkpoint under, for lag tools. Nobody joins it as a member:
+    /// cluster sharding decides where a partition is read, and assigns it to that node's consumer by hand.
     /// </summary>
-    public string AssignmentStrategy { get; set; } = "roundrobin";
+    public string GroupId { get; set; } = "reco-nodes";
 
     /// <summary>How the producer picks a partition; must match the router (<see cref="Murmur2Partitioner"/>).</summary>
     public string Partitioner { get; set; } = "murmur2_random";
-
-    /// <summary>Consumer group session timeout.</summary>
-    public int SessionTimeoutMs { get; set; } = 10_000;
-
-    /// <summary>Consumer heartbeat interval; a third of the session timeout or less.</summary>
-    public int HeartbeatIntervalMs { get; set; } = 1_000;
-
-    /// <summary>Longest gap between polls before the member is thrown out of the group.</summary>
-    public int MaxPollIntervalMs { get; set; } = 60_000;
 
     /// <summary><c>plaintext</c>, <c>ssl</c>, <c>sasl_plaintext</c> or <c>sasl_ssl</c>.</summary>
     public string SecurityProtocol { get; set; } = "plaintext";
@@ -84,14 +72,8 @@ public sealed class KafkaOptions
         if (string.IsNullOrWhiteSpace(PartialsTopic)) errors.Add($"{section}:PartialsTopic is required");
         else if (PartialsTopic == EventsTopic || PartialsTopic == DeadLetterTopic) errors.Add($"{section}:PartialsTopic must differ from the other topics");
         if (string.IsNullOrWhiteSpace(GroupId)) errors.Add($"{section}:GroupId is required");
-        if (AssignmentStrategy is not ("roundrobin" or "range" or "cooperative-sticky"))
-            errors.Add($"{section}:AssignmentStrategy '{AssignmentStrategy}' must be 'roundrobin', 'range' or 'cooperative-sticky'");
         if (Partitioner is not ("murmur2_random" or "murmur2"))
-            errors.Add($"{section}:Partitioner '{Partitioner}' must be 'murmur2_random' or 'murmur2' (the router uses murmur2)");
-        if (SessionTimeoutMs < 1_000) errors.Add($"{section}:SessionTimeoutMs must be at least 1000");
-        if (HeartbeatIntervalMs <= 0 || HeartbeatIntervalMs * 3 > SessionTimeoutMs)
-            errors.Add($"{section}:HeartbeatIntervalMs must be positive and at most a third of SessionTimeoutMs");
-        if (MaxPollIntervalMs < SessionTimeoutMs) errors.Add($"{section}:MaxPollIntervalMs must be at least SessionTimeoutMs");
+            errors.Add($"{section}:Partitioner '{Partitioner}' must be 'murmur2_random' or 'murmur2' (users are sharded by murmur2)");
         if (SecurityProtocol is not ("plaintext" or "ssl" or "sasl_plaintext" or "sasl_ssl"))
             errors.Add($"{section}:SecurityProtocol '{SecurityProtocol}' must be 'plaintext', 'ssl', 'sasl_plaintext' or 'sasl_ssl'");
         else if (SecurityProtocol.StartsWith("sasl_", StringComparison.Ordinal))
@@ -117,13 +99,9 @@ public sealed class KafkaOptions
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            SessionTimeoutMs = SessionTimeoutMs,
-            HeartbeatIntervalMs = HeartbeatIntervalMs,
-            MaxPollIntervalMs = MaxPollIntervalMs,
             EnablePartitionEof = false,
             IsolationLevel = IsolationLevel.ReadCommitted,
         };
-        config.Set("partition.assignment.strategy", AssignmentStrategy);
         return config;
     }
 

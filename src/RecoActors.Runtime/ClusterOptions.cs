@@ -21,6 +21,9 @@ public sealed record ClusterOptions
     /// <summary>How long a partition of the cluster must be stable before the split-brain resolver downs the minority.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a starting node may take to become an Up member before its start fails.</summary>
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Every problem with these options, each naming its field under <paramref name="section"/>; empty when valid.</summary>
     public IReadOnlyList<string> Validate(string section = "Reco:Cluster")
     {
@@ -33,11 +36,7 @@ public sealed record ClusterOptions
             if (seed.Split(':') is not [{ Length: > 0 }, var port] || !int.TryParse(port, out var p) || p is < 1 or > 65_535)
                 errors.Add($"{section}:SeedNodes '{seed}' must be host:port");
         if (StableAfter < TimeSpan.FromSeconds(1)) errors.Add($"{section}:StableAfter must be at least 1 s (it was {StableAfter})");
+        if (JoinTimeout <= TimeSpan.Zero) errors.Add($"{section}:JoinTimeout must be positive (it was {JoinTimeout})");
         return errors;
     }
 }
-
-/// <summary>Where Akka.Persistence keeps the partitions' journals and snapshots.</summary>
-/// <param name="Kind"><c>sqlite</c>, <c>postgres</c>, or <c>memory</c> (nothing survives the process: benchmarks, evaluation).</param>
-/// <param name="ConnectionString">The driver's connection string (never logged).</param>
-public sealed record PersistenceStore(string Kind, string ConnectionString);

@@ -120,6 +120,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 _savedSinceSnapshot += committed.Users.Length;
                 break;
             case RecoveryCompleted:
+                _node.StoreTrouble.Succeeded();
                 _position = _checkpoint;
                 _share = Math.Max(1, _node.Residents.Limit / (_node.Progress.Count + 1));
                 _generation = _node.Feed.Open(_partition, _checkpoint, Self, _options.MaxInFlight);
@@ -264,12 +265,15 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// Whether <paramref name="userId"/> may get a message now: it is resident or starting, or there is room for it
+    /// Whether <paramref name="userId"/> may get a message now: it is resident (not passivating) or starting, or there is room for it
     /// within this partition's share and the node's limit. Without room, enough least recently used users are asked
     /// to passivate (a sixteenth of the share at least, so room comes in batches, not one round trip per user).
     /// </summary>
     private bool MakeRoomFor(string userId)
     {
+        // A message now would reach the shard while the user passivates, and the shard would start it again outside
+        // the budget: wait until it has stopped (its Stopped drains the backlog again).
+        if (_residents.IsEvicting(userId)) return false;
         if (_residents.Holds(userId)) return true;
         var taken = _residents.Count + _residents.Starting;
         var room = Math.Min(_share - taken, _node.Residents.Room);
@@ -372,6 +376,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         PersistAsync(new PartitionCommitted(Math.Max(checkpoint, _checkpoint), users), committed =>
         {
             _persisting = false;
+            _node.StoreTrouble.Succeeded();
             _checkpoint = committed.NextOffset;
             // A user whose last event sent is below the checkpoint is durable: its next event needs no predecessor.
             foreach (var (user, _) in _lastSent.Where(s => s.Value < _checkpoint).ToList())
@@ -420,9 +425,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             Drain();
         }
         // Partitions that joined this node since shrink every share: give back what is over; and passivate the idle.
-        var e1 = _residents.Evict(_residents.Count - _share);
-        Evict(e1);
-        if (e1.Count > 0) _log.Warning($"Partition {_partition} evicts {e1.Count} over share");
+        Evict(_residents.Evict(_residents.Count - _share));
         Evict(_residents.Idle(now - (long)_options.PassivateAfter.TotalMilliseconds));
         Report();
     }

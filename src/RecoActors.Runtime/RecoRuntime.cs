@@ -71,6 +71,22 @@ public sealed class RecoRuntime
     public Task<UserRead> ReadUserAsync(string userId, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         Region.Ask<UserRead>(new ReadUser(userId), timeout, cancellationToken);
 
+    /// <summary>
+    /// Why this node should not be sent requests yet, or null when it may: every partition's shard has a home in the
+    /// cluster, and the partitions whose shards are here have recovered (so a read of their users is answered at once).
+    /// </summary>
+    /// <exception cref="AskTimeoutException">The region did not answer within <paramref name="timeout"/>.</exception>
+    public async Task<string?> NotReadyAsync(TimeSpan timeout)
+    {
+        var stats = await Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout * 2).ConfigureAwait(false);
+        var homed = stats.Regions.Values.SelectMany(r => r.Stats.Keys).Distinct().Count(s => s != "" && int.TryParse(s, out _));
+        if (homed < Node.Partitions) return $"{homed} of {Node.Partitions} partitions have a home in the cluster so far";
+        var here = await Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, timeout).ConfigureAwait(false);
+        var running = Node.Progress.Where(p => p.Running).Select(p => Node.PartitionIds[p.Partition]).ToHashSet();
+        var starting = here.Shards.Select(s => s.ShardId).Where(s => !running.Contains(s)).Order().ToList();
+        return starting.Count > 0 ? $"partitions {string.Join(", ", starting)} are starting here" : null;
+    }
+
     /// <summary>Folds whatever has been contributed and returns the resulting snapshot.</summary>
     public Task<ModelSnapshot> FoldAsync(TimeSpan timeout) => Node.Segments.Ask<ModelSnapshot>(SegmentCommand.FoldNow.Instance, timeout);
 }

@@ -37,6 +37,9 @@ internal sealed class ResidentSet(ResidentBudget budget)
     /// <summary>Whether the user is resident or on its way to being so.</summary>
     public bool Holds(string userId) => _byUser.ContainsKey(userId) || _starting.Contains(userId);
 
+    /// <summary>Whether the user was asked to passivate and has not stopped yet.</summary>
+    public bool IsEvicting(string userId) => _evicting.Contains(userId);
+
     /// <summary>A first message goes to a user that is not resident: its entity will load.</summary>
     public void Start(string userId)
     {

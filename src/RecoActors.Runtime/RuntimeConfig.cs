@@ -58,6 +58,8 @@ public static class RuntimeConfig
                   }
                 }
               }
+              # Hand-off persists every partition before the node leaves: the phase must outlast it.
+              coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = {{Seconds(runtime.HandOffTimeout + TimeSpan.FromSeconds(10))}}
               persistence {
                 max-concurrent-recoveries = 50
                 journal {

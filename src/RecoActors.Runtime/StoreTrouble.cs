@@ -14,6 +14,7 @@ public sealed class StoreTrouble
     private int _quiet;
     private long _lines;
     private long _failures;
+    private int _failing;
 
     /// <summary>Lines logged so far.</summary>
     public long Lines => Interlocked.Read(ref _lines);
@@ -21,10 +22,17 @@ public sealed class StoreTrouble
     /// <summary>Store failures seen so far, logged or folded into a later line.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
+    /// <summary>False from a store failure until the next store operation that succeeds.</summary>
+    public bool Available => Volatile.Read(ref _failing) == 0;
+
+    /// <summary>A store operation succeeded.</summary>
+    public void Succeeded() => Volatile.Write(ref _failing, 0);
+
     /// <summary>Logs <paramref name="what"/> with the cause unless a line was logged less than <see cref="Interval"/> ago.</summary>
     public void Report(ILoggingAdapter log, string what, Exception cause)
     {
         Interlocked.Increment(ref _failures);
+        Volatile.Write(ref _failing, 1);
         var now = Environment.TickCount64;
         var last = Interlocked.Read(ref _lastAt);
         if (now - last < Interval.TotalMilliseconds || Interlocked.CompareExchange(ref _lastAt, now, last) != last)

@@ -50,7 +50,7 @@ internal static class AkkaPipeline
     {
         const int users = 10_000;
         using var feed = new MemoryFeed(Partitions);
-        var (system, node) = await StartAsync(feed, options, new PersistenceStore("memory", ""), new RuntimeOptions());
+        var (system, node) = await StartAsync(feed, options, PersistenceStore.Memory, new RuntimeOptions());
         try
         {
             var rng = new Random(3);

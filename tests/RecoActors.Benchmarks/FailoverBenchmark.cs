@@ -21,14 +21,7 @@ internal static class FailoverBenchmark
     public static async Task RunAsync()
     {
         var folder = Directory.CreateTempSubdirectory("reco-failover-");
-        var store = new PersistenceStore("sqlite", $"Data Source={Path.Combine(folder.FullName, "reco.db")}");
-        using (var wal = new Microsoft.Data.Sqlite.SqliteConnection(store.ConnectionString))
-        {
-            wal.Open();
-            using var command = wal.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL;";
-            command.ExecuteNonQuery();
-        }
+        var store = PersistenceStore.Sqlite(Path.Combine(folder.FullName, "reco.db"));
         using var feed = new MemoryFeed(Partitions);
         var options = new ModelOptions();
         var a = await StartAsync("a", store, feed, options, null);

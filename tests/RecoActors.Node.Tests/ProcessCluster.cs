@@ -12,7 +12,8 @@ internal sealed record ProcessNode(string Id, int Port, RecoProcess Process, Htt
 
 /// <summary>
 /// The tool as users run it: <c>reco dev-kafka</c> in a process of its own, a store every node shares (PostgreSQL under
-/// <c>./reco test</c>, else one SQLite file), and <c>reco serve</c> processes configured by <c>RECO__…</c> variables.
+/// <c>./reco test</c>, else one SQLite file), and <c>reco serve</c> processes configured by <c>RECO__…</c> variables,
+/// one Akka cluster on loopback whose seeds are the first two nodes started (each keeps its remoting port across restarts).
 /// </summary>
 internal sealed class ProcessCluster : IAsyncDisposable
 {
@@ -23,6 +24,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
     private readonly DirectoryInfo _folder;
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly List<ProcessNode> _started = [];
+    private readonly int[] _seedPorts = [RecoProcess.FreePort(), RecoProcess.FreePort()];
+    private readonly Dictionary<string, int> _remoting = [];
 
     private ProcessCluster(RecoProcess kafka, string bootstrap, PostgresTestDatabase? database, DirectoryInfo folder, IReadOnlyDictionary<string, string> settings)
     {
@@ -49,6 +52,24 @@ internal sealed class ProcessCluster : IAsyncDisposable
         ? new Dictionary<string, string> { ["RECO__STORE__KIND"] = "postgres", ["RECO__STORE__CONNECTIONSTRING"] = db.ConnectionString }
         : new Dictionary<string, string> { ["RECO__STORE__KIND"] = "sqlite", ["RECO__STORE__PATH"] = Path.Combine(_folder.FullName, "reco.db") };
 
+    /// <summary>
+    /// Where a node started here reaches the others: loopback, its remoting port, the two seeds. Node
+    /// <paramref name="id"/> keeps its remoting port when restarted, as a pod keeps its name.
+    /// </summary>
+    public Dictionary<string, string> ClusterEnvironment(string id)
+    {
+        if (!_remoting.TryGetValue(id, out var remoting))
+            _remoting[id] = remoting = _remoting.Count < _seedPorts.Length ? _seedPorts[_remoting.Count] : RecoProcess.FreePort();
+        return new Dictionary<string, string>
+        {
+            ["RECO__CLUSTER__HOSTNAME"] = "127.0.0.1",
+            ["RECO__CLUSTER__PUBLICHOSTNAME"] = "127.0.0.1",
+            ["RECO__CLUSTER__PORT"] = $"{remoting}",
+            ["RECO__CLUSTER__SEEDNODES__0"] = $"127.0.0.1:{_seedPorts[0]}",
+            ["RECO__CLUSTER__SEEDNODES__1"] = $"127.0.0.1:{_seedPorts[1]}",
+        };
+    }
+
     /// <summary>Starts <c>reco serve</c> as node <paramref name="id"/> on <paramref name="port"/> (a free one when null).</summary>
     public ProcessNode StartNode(string id, int? port = null)
     {
@@ -56,14 +77,10 @@ internal sealed class ProcessCluster : IAsyncDisposable
         var environment = new Dictionary<string, string>(_settings)
         {
             ["RECO__NODE__ID"] = id,
-            ["RECO__NODE__ENDPOINT"] = $"http://127.0.0.1:{http}",
             ["RECO__HTTP__PORT"] = $"{http}",
             ["RECO__KAFKA__BOOTSTRAPSERVERS"] = Bootstrap,
-            // The mock cluster's group coordinator, with the timeouts the Kafka tests settled on.
-            ["RECO__KAFKA__SESSIONTIMEOUTMS"] = "6000",
-            ["RECO__KAFKA__HEARTBEATINTERVALMS"] = "500",
-            ["RECO__KAFKA__MAXPOLLINTERVALMS"] = "10000",
         };
+        foreach (var (key, value) in ClusterEnvironment(id)) environment[key] = value;
         foreach (var (key, value) in Store) environment[key] = value;
         var node = new ProcessNode(id, http, RecoProcess.Start(environment, "serve"), new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") });
         _started.Add(node);
@@ -84,14 +101,14 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public static async Task<NodeStatus?[]> StatusAsync(IEnumerable<ProcessNode> nodes) => await Task.WhenAll(nodes.Select(StatusAsync));
 
-    /// <summary>Waits until <paramref name="nodes"/> are ready and share every partition between them.</summary>
+    /// <summary>Waits until <paramref name="nodes"/> are ready and run every partition between them.</summary>
     public static Task SteadyAsync(IReadOnlyList<ProcessNode> nodes, TimeSpan within, bool caughtUp = false) =>
         Eventually.True(async () =>
         {
             var status = await StatusAsync(nodes);
             return status.All(s => s is { Ready: true, Held.Count: > 0 }) && status.Sum(s => s!.Held.Count) == Partitions
                 && (!caughtUp || status.All(s => s!.Lag.Count == s.Held.Count && s.Lag.All(l => l.Lag == 0)));
-        }, within, $"{string.Join(", ", nodes)} ready, holding all {Partitions} partitions{(caughtUp ? " with zero lag" : "")}")
+        }, within, $"{string.Join(", ", nodes)} ready, running all {Partitions} partitions{(caughtUp ? " with zero lag" : "")}")
             .OrExplain(() => Diagnostics(nodes));
 
     /// <summary>
@@ -122,7 +139,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             return wrong.Count == 0;
         }, within, "every user's events applied exactly once")
             .OrExplain(() => string.Join("; ", wrong.Take(10)) + "\n" + string.Join("\n", errors.TakeLast(5)) + Diagnostics(nodes));
-        // The last sweep answered every user with 200 and the right count; earlier ones may have met a rebalance.
+        // The last sweep answered every user with 200 and the right count; earlier ones may have met a hand-off.
     }
 
     public static string Diagnostics(IEnumerable<ProcessNode> nodes) =>

@@ -16,16 +16,21 @@ public sealed class SettingsTests
     [Fact]
     public void Good_settings_have_no_errors() =>
         Assert.Empty(Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), ("Reco:Node:Id", "reco-0"), ("Reco:Store:Kind", "postgres"),
-            ("Reco:Store:ConnectionString", "Host=db"), ("Reco:Shards:CommitInterval", "00:00:02"), ("Reco:Model:Segments", "8")));
+            ("Reco:Store:ConnectionString", "Host=db"), ("Reco:Shards:CommitInterval", "00:00:02"), ("Reco:Model:Segments", "8"),
+            ("Reco:Cluster:SeedNodes:0", "reco-0.reco:4053"), ("Reco:Cluster:SeedNodes:1", "reco-1.reco:4053"), ("Reco:Cluster:PublicHostname", "reco-0.reco")));
 
     [Theory]
     [InlineData("Reco:Store:Kind", "mysql", "Reco:Store:Kind 'mysql' must be 'sqlite' or 'postgres'")]
     [InlineData("Reco:Http:Port", "70000", "Reco:Http:Port must be between 0 and 65535")]
     [InlineData("Reco:Http:Token", "short", "Reco:Http:Token must be at least 16 characters")]
     [InlineData("Reco:Shards:CommitEvery", "0", "Reco:Shards:CommitEvery must be positive")]
-    [InlineData("Reco:Kafka:AssignmentStrategy", "sticky", "Reco:Kafka:AssignmentStrategy 'sticky'")]
+    [InlineData("Reco:Kafka:AssignmentStrategy", "roundrobin", "'AssignmentStrategy'")]
     [InlineData("Reco:Model:Dimension", "1", "Reco:Model:Dimension")]
-    [InlineData("Reco:Node:Endpoint", "ftp://x", "Reco:Node:Endpoint 'ftp://x' must be an absolute http(s) URL")]
+    [InlineData("Reco:Cluster:Port", "99999", "Reco:Cluster:Port must be from 0 to 65535")]
+    [InlineData("Reco:Cluster:SeedNodes:0", "reco-0", "Reco:Cluster:SeedNodes 'reco-0' must be host:port")]
+    [InlineData("Reco:Cluster:SystemName", "reco cluster", "Reco:Cluster:SystemName 'reco cluster' must be")]
+    [InlineData("Reco:Cluster:StableAfter", "00:00:00.1", "Reco:Cluster:StableAfter must be at least 1 s")]
+    [InlineData("Reco:Shards:MaxInFlight", "4", "Reco:Shards:MaxInFlight must be at least 16")]
     [InlineData("Reco:Http:Port", "eighty", "Reco:Http:Port")]
     [InlineData("Reco:Htp:Port", "8080", "'Htp'")]
     [InlineData("Reco:Kafka:SecurityProtocol", "tls", "Reco:Kafka:SecurityProtocol 'tls' must be")]

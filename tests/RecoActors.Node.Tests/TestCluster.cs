@@ -4,7 +4,10 @@ using RecoActors.Node.Hosting;
 
 namespace RecoActors.Node.Tests;
 
-/// <summary>A mock Kafka cluster with the three topics, a shared SQLite store in a temporary folder, and nodes started on it in-process.</summary>
+/// <summary>
+/// A mock Kafka cluster with the three topics, a shared SQLite store in a temporary folder, and nodes started on it
+/// in-process: one Akka cluster on loopback, which the first node forms and the others join.
+/// </summary>
 internal sealed class TestCluster : IAsyncDisposable
 {
     public const int Partitions = 12;
@@ -22,18 +25,26 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public KafkaOptions Kafka { get; }
 
-    /// <summary>Settings every node here shares: the mock's short group timeouts (STACK.md), port 0, one store file.</summary>
-    public Dictionary<string, string?> Settings(string nodeId) => new()
+    /// <summary>Settings every node here shares: free ports on loopback, one store file, the first node as the seed.</summary>
+    public Dictionary<string, string?> Settings(string nodeId)
     {
-        ["Logging:LogLevel:Default"] = "Warning",
-        ["Reco:Node:Id"] = nodeId,
-        ["Reco:Http:Port"] = "0",
-        ["Reco:Store:Path"] = Path.Combine(_folder.FullName, "reco.db"),
-        ["Reco:Kafka:BootstrapServers"] = Cluster.BootstrapServers,
-        ["Reco:Kafka:SessionTimeoutMs"] = "6000",
-        ["Reco:Kafka:HeartbeatIntervalMs"] = "500",
-        ["Reco:Kafka:MaxPollIntervalMs"] = "10000",
-    };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Reco:Node:Id"] = nodeId,
+            ["Reco:Http:Port"] = "0",
+            ["Reco:Cluster:Hostname"] = "127.0.0.1",
+            ["Reco:Cluster:Port"] = "0",
+            ["Reco:Store:Path"] = Path.Combine(_folder.FullName, "reco.db"),
+            ["Reco:Kafka:BootstrapServers"] = Cluster.BootstrapServers,
+        };
+        if (_nodes.Count > 0)
+        {
+            var seed = Akka.Cluster.Cluster.Get(_nodes[0].Node.System).SelfAddress;
+            settings["Reco:Cluster:SeedNodes:0"] = $"{seed.Host}:{seed.Port}";
+        }
+        return settings;
+    }
 
     public async Task<NodeServer> StartNodeAsync(string nodeId, IDictionary<string, string?>? extra = null)
     {

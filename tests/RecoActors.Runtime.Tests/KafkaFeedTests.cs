@@ -97,4 +97,62 @@ public sealed class KafkaFeedTests : IDisposable
         // The checkpoint moved past every record, dead letters included, and is reported to Kafka for lag tools.
         await Eventually.True(() => node.Context.Progress.All(p => p.Checkpoint == feed.End(p.Partition)), Within, "every partition checkpointed to its end");
     }
+
+    [Fact]
+    public async Task Every_kind_of_malformed_record_goes_to_the_dead_letter_topic_with_its_own_reason_and_the_good_ones_between_are_applied()
+    {
+        const string tail = "\"type\":\"view\",\"ts\":946684800000}";
+        var bad = new (string Kind, byte[]? Value)[]
+        {
+            ("not JSON", "hello"u8.ToArray()),
+            ("truncated", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"ty")),
+            ("missing userId", Encoding.UTF8.GetBytes("{\"itemId\":\"i1\"," + tail)),
+            ("empty itemId", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"\"," + tail)),
+            ("id over 128 bytes", Encoding.UTF8.GetBytes("{\"userId\":\"" + new string('x', 200) + "\",\"itemId\":\"i1\"," + tail)),
+            ("wrong JSON type", Encoding.UTF8.GetBytes("{\"userId\":[],\"itemId\":\"i1\"," + tail)),
+            ("NaN value", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"value\":NaN," + tail)),
+            ("unknown type", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"type\":\"warp\",\"ts\":946684800000}")),
+            ("absurd timestamp", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"type\":\"view\",\"ts\":-5}")),
+            ("1 MB payload", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"pad\":\"" + new string('p', 1 << 20) + "\"," + tail)),
+            ("invalid UTF-8", [.. "{\"userId\":\"u"u8, 0xFE, .. "\",\"itemId\":\"i1\","u8, .. Encoding.UTF8.GetBytes(tail)]),
+            ("null value", null),
+        };
+        var good = new List<BehaviourEvent>();
+        using (var producer = EventProducer.Create(_kafka, configure: c => c.MessageMaxBytes = 4 << 20))
+        {
+            for (var i = 0; i < bad.Length; i++)
+            {
+                // All under one key, so good and bad records interleave in one partition.
+                producer.ProduceRaw("user-0", bad[i].Value);
+                var ev = new BehaviourEvent("user-0", $"i{i}", EventType.View, null, 946_684_800_000 + i);
+                good.Add(ev);
+                producer.Produce(ev);
+            }
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+
+        using var deadLetters = DeadLetterWriter.Create(_kafka, NullLogger.Instance, "test-dlq");
+        using var feed = new KafkaFeed(_kafka, "node-m", Partitions, deadLetters, NullLogger.Instance);
+        await using var node = await TestNode.StartAsync("node-m", TestNode.Sqlite(_folder.FullName), feed, Partitions, Model);
+        await Eventually.True(() => node.Context.Applied == good.Count && deadLetters.Delivered == bad.Length, Within,
+            () => $"{good.Count} applied and {bad.Length} dead-lettered: {node.Context.Applied} and {deadLetters.Delivered}");
+
+        var user = (await node.ReadAsync("user-0")).Profile!;
+        Assert.Equal(good.Count, user.EventsApplied);
+        Assert.Equal(good[^1].Timestamp, user.LastTimestamp);
+        var letters = ReadDeadLetters(bad.Length);
+        Assert.Equal(bad.Length, letters.Count);
+        var partition = Murmur2Partitioner.Partition("user-0", Partitions);
+        for (var i = 0; i < bad.Length; i++)
+        {
+            var letter = letters[i];
+            Assert.Equal(bad[i].Value, letter.Message.Value);
+            Assert.False(string.IsNullOrWhiteSpace(Header(letter, DeadLetterWriter.ReasonHeader)), bad[i].Kind);
+            Assert.Equal(_kafka.EventsTopic, Header(letter, DeadLetterWriter.TopicHeader));
+            Assert.Equal($"{partition}", Header(letter, DeadLetterWriter.PartitionHeader));
+            // Bad and good alternate: the i-th bad record is at offset 2i.
+            Assert.Equal($"{2 * i}", Header(letter, DeadLetterWriter.OffsetHeader));
+        }
+        Assert.Equal(bad.Length, letters.Select(l => Header(l, DeadLetterWriter.CodeHeader)).Distinct().Count());
+    }
 }

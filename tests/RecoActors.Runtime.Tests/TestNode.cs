@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
-using Microsoft.Data.Sqlite;
 using RecoActors.Core;
 using RecoActors.Protocol;
 
@@ -57,19 +56,8 @@ internal sealed class TestNode : IAsyncDisposable
         return new TestNode(system, RecoRuntime.Start(system, context));
     }
 
-    /// <summary>A SQLite file in a folder of its own (WAL, so several nodes in one process can share it).</summary>
-    public static PersistenceStore Sqlite(string folder)
-    {
-        var path = Path.Combine(folder, "reco.db");
-        using (var connection = new SqliteConnection($"Data Source={path}"))
-        {
-            connection.Open();
-            using var wal = connection.CreateCommand();
-            wal.CommandText = "PRAGMA journal_mode=WAL;";
-            wal.ExecuteNonQuery();
-        }
-        return new PersistenceStore("sqlite", $"Data Source={path}");
-    }
+    /// <summary>A SQLite file in a folder of its own.</summary>
+    public static PersistenceStore Sqlite(string folder) => PersistenceStore.Sqlite(Path.Combine(folder, "reco.db"));
 
     public async Task<UserRead> ReadAsync(string userId) => await Runtime.ReadUserAsync(userId, TimeSpan.FromSeconds(10));
 

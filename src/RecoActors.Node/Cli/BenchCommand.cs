@@ -47,16 +47,16 @@ internal static class BenchCommand
         using var producer = EventProducer.Create(kafka);
         foreach (var r in ratings.Take(half)) producer.Produce(r.ToEvent());
         producer.Flush(TimeSpan.FromSeconds(60));
-        var region = server.Node.Actors.Region;
+        var context = server.Node.Context;
         var warm = Stopwatch.StartNew();
-        while (region.Applied < half && warm.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100, cancel);
+        while (context.Applied < half && warm.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100, cancel);
         AnsiConsole.MarkupLineInterpolated($"node at {server.Address} holds {half:N0} events of {users.Length} users; measuring {seconds} s: {clients} clients, {rate:N0} requests/s, {ingestRate:N0} events/s streaming in");
 
         // Warm-up (JIT, connection pool) is timed but not counted.
         var warmUp = TimeSpan.FromSeconds(3);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         stop.CancelAfter(warmUp + TimeSpan.FromSeconds(seconds));
-        var appliedBefore = region.Applied;
+        var appliedBefore = context.Applied;
         var ingestion = Task.Run(() => Ingest(producer, ratings, half, ingestRate, stop.Token), CancellationToken.None);
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(10) };
@@ -87,7 +87,7 @@ internal static class BenchCommand
         }, CancellationToken.None)));
         var elapsed = (clock.Elapsed - warmUp).TotalSeconds;
         var ingested = await ingestion;
-        var applied = region.Applied - appliedBefore;
+        var applied = context.Applied - appliedBefore;
 
         var rec = recommend.SelectMany(l => l).Order().ToArray();
         var ok = health.SelectMany(l => l).Order().ToArray();

@@ -5,14 +5,13 @@ using RecoActors.Evaluation;
 using RecoActors.Kafka;
 using RecoActors.Node.Hosting;
 using RecoActors.Node.Http;
-using RecoActors.Node.Routing;
 using Spectre.Console;
 
 namespace RecoActors.Node.Cli;
 
 /// <summary>
-/// <c>reco demo</c>: the whole system on embedded defaults. A mock Kafka cluster, a node (actors, SQLite in a
-/// temporary folder, the HTTP API on a free port), the bundled MovieLens sample streamed in with a few malformed
+/// <c>reco demo</c>: the whole system on embedded defaults. A mock Kafka cluster, a node (a one-member Akka cluster,
+/// Akka.Persistence on SQLite in a temporary folder, the HTTP API on a free port), the bundled MovieLens sample streamed in with a few malformed
 /// records, live events/s, then recommendations with explanations for a few users and a segment summary.
 /// </summary>
 internal static class DemoCommand
@@ -43,7 +42,7 @@ internal static class DemoCommand
         using (var movies = new StreamReader(Path.Combine(data.FullName, "movies.csv")))
             titles = ItemTextFile.Read(movies).Items.ToDictionary(i => i.ItemId, i => i.Title);
 
-        AnsiConsole.MarkupLine("[bold]RecoActors demo[/]: mock Kafka, one node (shard and segment actors, SQLite checkpoints, HTTP API).");
+        AnsiConsole.MarkupLine("[bold]RecoActors demo[/]: mock Kafka, one Akka cluster node (user, partition and segment actors; Akka.Persistence on SQLite; HTTP API).");
         await using var embedded = await EmbeddedNode.StartAsync("demo-node", Partitions, new Dictionary<string, string?>
         {
             ["Reco:ItemsPath"] = data.FullName,
@@ -65,7 +64,7 @@ internal static class DemoCommand
         }
         AnsiConsole.MarkupLineInterpolated($"produced {ratings.Count:N0} ratings and 3 malformed records in {clock.Elapsed.TotalSeconds:F1} s");
 
-        var region = server.Node.Actors.Region;
+        var context = server.Node.Context;
         var deadline = Stopwatch.StartNew();
         await AnsiConsole.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -73,32 +72,32 @@ internal static class DemoCommand
             {
                 var task = ctx.AddTask("consuming", maxValue: ratings.Count);
                 var (lastApplied, lastAt) = (0L, Stopwatch.GetTimestamp());
-                while ((region.Applied < ratings.Count || server.Node.DeadLetters < 3) && deadline.Elapsed < TimeSpan.FromSeconds(90) && !cancel.IsCancellationRequested)
+                while ((context.Applied < ratings.Count || server.Node.DeadLetters < 3) && deadline.Elapsed < TimeSpan.FromSeconds(90) && !cancel.IsCancellationRequested)
                 {
                     await Task.Delay(250, CancellationToken.None);
-                    var applied = region.Applied;
+                    var applied = context.Applied;
                     var rate = (applied - lastApplied) / Stopwatch.GetElapsedTime(lastAt).TotalSeconds;
                     (lastApplied, lastAt) = (applied, Stopwatch.GetTimestamp());
                     task.Value = applied;
                     task.Description = $"consuming [bold]{rate,9:N0}[/] events/s";
                 }
-                task.Value = region.Applied;
+                task.Value = context.Applied;
                 task.Description = "consumed";
             });
-        // Wait for the segment actor to fold what the shards contributed.
-        while (server.Node.Actors.EventsFolded < region.Applied && deadline.Elapsed < TimeSpan.FromSeconds(100)) await Task.Delay(100, CancellationToken.None);
+        // Wait for the segment actor to fold what the users contributed.
+        while (server.Node.EventsFolded < context.Applied && deadline.Elapsed < TimeSpan.FromSeconds(100)) await Task.Delay(100, CancellationToken.None);
         AnsiConsole.MarkupLineInterpolated(
-            $"applied {region.Applied:N0} events in {clock.Elapsed.TotalSeconds:F1} s; {server.Node.DeadLetters} records went to {kafka.DeadLetterTopic}; model version {server.Node.Actors.Model.Current.Version}");
-        if (region.Applied < ratings.Count) return 1;
+            $"applied {context.Applied:N0} events in {clock.Elapsed.TotalSeconds:F1} s; {server.Node.DeadLetters} records went to {kafka.DeadLetterTopic}; model version {server.Node.Model.Current.Version}");
+        if (context.Applied < ratings.Count) return 1;
 
         var active = ratings.GroupBy(r => r.UserId).OrderByDescending(g => g.Count()).Select(g => g.Key).Take(3).Append("someone-new");
         foreach (var user in active)
         {
-            var answer = await server.RouterActor.Ask<RecommendationsResponse>(reply => new RouterMessage.Recommend(user, 5, reply), TimeSpan.FromSeconds(10));
+            var answer = await server.Reads.RecommendAsync(user, 5, cancel);
             AnsiConsole.Write(RecommendCommand.Render(answer, id => titles.GetValueOrDefault(id, id)));
         }
 
-        var snapshot = server.Node.Actors.Model.Current;
+        var snapshot = server.Node.Model.Current;
         var segments = new Table().Title("segments").AddColumns("segment", "weight", "top movies");
         for (var k = 0; k < snapshot.SegmentCount; k++)
             segments.AddRow($"{k}", $"{snapshot.Weights[k]:N1}",

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using RecoActors.Core;
 using RecoActors.Evaluation;
-using RecoActors.Node.Evaluation;
 using Spectre.Console;
 
 namespace RecoActors.Node.Cli;
@@ -21,15 +20,9 @@ internal static class EvalCommand
         var segments = new Option<int?>("--segments") { Description = "Number of segments K." };
         var dimension = new Option<int?>("--dimension") { Description = "Vector dimension d." };
         var batch = new Option<int>("--batch") { Description = "Events per global-model batch.", DefaultValueFactory = _ => 200 };
-        var engine = new Option<string>("--engine")
-        {
-            Description = "Run fusion and k1 in the Core-only loop (core) or through a node's shard and segment actors (actors); the results are equal.",
-            DefaultValueFactory = _ => "core",
-        };
-        engine.AcceptOnlyFromAmong("core", "actors");
         var command = new Command("eval", "Replay a ratings log prequentially and report HR@10, NDCG@10 and coverage for fusion, k1, pop and itemknn.")
         {
-            ratings, items, tags, embeddings, output, segments, dimension, batch, engine,
+            ratings, items, tags, embeddings, output, segments, dimension, batch,
         };
         command.SetAction(parse =>
         {
@@ -77,8 +70,7 @@ internal static class EvalCommand
                 {
                     var task = ctx.AddTask("replaying", maxValue: log.Ratings.Count);
                     report = Prequential.Run(ratingsFile.Directory?.Name ?? ratingsFile.Name, log, itemTexts, options, external,
-                        parse.GetValue(batch), new Progress<int>(done => task.Value = done),
-                        engine: parse.GetValue(engine) == "actors" ? ActorFusionModel.Factory : null);
+                        parse.GetValue(batch), new Progress<int>(done => task.Value = done));
                     task.Value = log.Ratings.Count;
                 });
 

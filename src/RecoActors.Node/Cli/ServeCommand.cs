@@ -3,13 +3,14 @@ using RecoActors.Node.Hosting;
 
 namespace RecoActors.Node.Cli;
 
-/// <summary><c>reco serve</c>: one node with its HTTP API, until SIGTERM or Ctrl+C; then it hands its partitions over and exits.</summary>
+/// <summary><c>reco serve</c>: one node with its HTTP API, until SIGTERM or Ctrl+C; then it hands its shards off and exits.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
         var command = new Command("serve",
-            "Run a node: consume the events topic in the consumer group, serve the HTTP API, hand partitions over on SIGTERM. " +
+            "Run a node: join the Akka cluster, read the events topic's partitions whose shards it hosts, serve the HTTP API, " +
+            "hand its shards off on SIGTERM. " +
             "Settings come from appsettings.json, RECO__SECTION__KEY environment variables and --Reco:Section:Key=value arguments.")
         {
             TreatUnmatchedTokensAsErrors = false,
@@ -26,7 +27,7 @@ internal static class ServeCommand
                 Console.Error.WriteLine($"reco serve: {ex.Message}");
                 return 2;
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or Akka.Remote.RemoteTransportException)
             {
                 Console.Error.WriteLine($"reco serve: cannot start: {ex.Message}");
                 return 1;

@@ -5,7 +5,7 @@ namespace RecoActors.Node.Hosting;
 
 /// <summary>
 /// One node on embedded defaults, for the demo and the benchmark: librdkafka's mock cluster with the three topics,
-/// SQLite in a temporary folder, the HTTP API on a free port. Disposing stops the node and removes the folder.
+/// SQLite in a temporary folder, a one-member Akka cluster and the HTTP API on free ports. Disposing stops the node and removes the folder.
 /// </summary>
 internal sealed class EmbeddedNode : IAsyncDisposable
 {
@@ -45,9 +45,9 @@ internal sealed class EmbeddedNode : IAsyncDisposable
             ["Reco:Http:Port"] = "0",
             ["Reco:Store:Path"] = Path.Combine(folder.FullName, "reco.db"),
             ["Reco:Kafka:BootstrapServers"] = cluster.BootstrapServers,
-            // The mock cluster settles rebalances in seconds with short group timeouts (STACK.md).
-            ["Reco:Kafka:SessionTimeoutMs"] = "6000",
-            ["Reco:Kafka:HeartbeatIntervalMs"] = "500",
+            // A cluster of one, on loopback.
+            ["Reco:Cluster:Hostname"] = "127.0.0.1",
+            ["Reco:Cluster:Port"] = "0",
         };
         foreach (var (key, value) in settings) all[key] = value;
         try

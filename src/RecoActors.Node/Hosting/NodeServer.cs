@@ -1,3 +1,4 @@
+using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -8,16 +9,18 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
-using RecoActors.Actors;
+using RecoActors.Kafka;
 using RecoActors.Node.Http;
-using RecoActors.Node.Routing;
+using RecoActors.Node.Serving;
+using RecoActors.Runtime;
 
 namespace RecoActors.Node.Hosting;
 
 /// <summary>
-/// A node with its HTTP API on the .NET generic host: what <c>reco serve</c> runs. The API starts first (so the
-/// node knows its port before it writes its endpoint to the ownership table), then the node joins the group.
-/// Stopping (SIGTERM) hands every partition over: stop consuming, flush, commit, release, exit.
+/// A node with its HTTP API on the .NET generic host: what <c>reco serve</c> runs. Akka.Hosting runs the actor
+/// system as a hosted service, so SIGTERM or Ctrl+C runs CoordinatedShutdown (leave the cluster, hand every shard off,
+/// persist, close the Kafka clients), and an actor system that terminates on its own (downed by the split-brain
+/// resolver) stops the process.
 /// </summary>
 public sealed class NodeServer : IAsyncDisposable
 {
@@ -25,13 +28,11 @@ public sealed class NodeServer : IAsyncDisposable
     private readonly MeterProvider? _otlp;
     private readonly ILogger _logger;
 
-    private NodeServer(WebApplication app, RecoNode node, Router router, ActorRef<RouterMessage> routerActor, NodeMetrics metrics,
-        MetricsText text, MeterProvider? otlp, Uri address)
+    private NodeServer(WebApplication app, RecoNode node, UserReads reads, NodeMetrics metrics, MetricsText text, MeterProvider? otlp, Uri address)
     {
         _app = app;
         Node = node;
-        Router = router;
-        RouterActor = routerActor;
+        Reads = reads;
         Metrics = metrics;
         MetricsText = text;
         _otlp = otlp;
@@ -42,11 +43,8 @@ public sealed class NodeServer : IAsyncDisposable
     /// <summary>The node.</summary>
     public RecoNode Node { get; }
 
-    /// <summary>Answers for any user, here or on the owner.</summary>
-    public Router Router { get; }
-
-    /// <summary>The router as an actor, for in-process callers: tell it <see cref="RouterMessage"/>s.</summary>
-    public ActorRef<RouterMessage> RouterActor { get; }
+    /// <summary>Recommendations and profiles for any user, from whichever node hosts it.</summary>
+    public UserReads Reads { get; }
 
     /// <summary>The node's instruments.</summary>
     public NodeMetrics Metrics { get; }
@@ -57,14 +55,18 @@ public sealed class NodeServer : IAsyncDisposable
     /// <summary>Where the API listens (loopback form, for local callers).</summary>
     public Uri Address { get; }
 
-    /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl+C).</summary>
+    /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl+C) or the actor system terminated.</summary>
     public Task ShutdownRequested => Task.Delay(Timeout.Infinite, _app.Lifetime.ApplicationStopping).ContinueWith(_ => { }, TaskScheduler.Default);
 
-    /// <summary>Builds the host from <paramref name="args"/> (plus appsettings.json and <c>RECO__</c> environment variables), starts the API and the node.</summary>
+    /// <summary>
+    /// Builds the host from <paramref name="args"/> (plus appsettings.json and <c>RECO__</c> environment variables),
+    /// starts the API and the node, and completes when the node is an Up member of the cluster.
+    /// </summary>
     /// <param name="args">Configuration from the command line: <c>--Reco:Kafka:BootstrapServers=host:9092</c>.</param>
     /// <param name="configure">Further configuration sources, added last (tests use in-memory settings).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="ConfigurationException">A setting is wrong; every problem is listed, naming its field.</exception>
+    /// <exception cref="InvalidOperationException">The events topic does not exist, or the store cannot be opened.</exception>
     public static async Task<NodeServer> StartAsync(string[] args, Action<IConfigurationBuilder>? configure = null,
         CancellationToken cancellationToken = default)
     {
@@ -76,6 +78,10 @@ public sealed class NodeServer : IAsyncDisposable
         configure?.Invoke(builder.Configuration);
         var (settings, errors) = RecoSettings.Bind(builder.Configuration);
         if (errors.Count > 0) throw new ConfigurationException(errors);
+        var kafka = settings.Kafka;
+        var partitions = TopicMetadata.PartitionCount(kafka, kafka.EventsTopic, TimeSpan.FromSeconds(15));
+        var store = settings.Store.ToPersistence();
+        store.Check();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -85,49 +91,39 @@ public sealed class NodeServer : IAsyncDisposable
         });
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
-        // Long enough for every shard to flush and release on SIGTERM.
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Shards.RevokeTimeout + TimeSpan.FromSeconds(10));
-        builder.Services.AddHttpClient();
+        // Long enough for every partition to be persisted and handed off on SIGTERM (the hand-off phase's timeout).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Shards.HandOffTimeout + TimeSpan.FromSeconds(10));
+        RecoNode? started = null;
+        builder.Services.AddAkka(settings.Cluster.SystemName, (akka, services) => akka
+            .AddHocon(RuntimeConfig.Build(settings.Cluster, store, settings.Shards), HoconAddMode.Prepend)
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            })
+            .AddStartup((system, _) => started = RecoNode.Start(settings, system, partitions, services.GetRequiredService<ILoggerFactory>())));
         var app = builder.Build();
         var holder = new NodeApi.Holder();
         NodeApi.Map(app, settings, holder);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-
+        var node = started ?? throw new InvalidOperationException("the actor system started without the node");
         var port = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"))).First().Port;
-        // A free port (0) means a local run: other nodes reach this one on loopback.
-        if (string.IsNullOrWhiteSpace(settings.Node.Endpoint))
-            settings.Node.Endpoint = settings.Http.Port == 0 ? $"http://127.0.0.1:{port}" : settings.Node.AdvertisedEndpoint(port);
-
-        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        RecoNode node;
-        try
-        {
-            node = await RecoNode.StartAsync(settings, loggers, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
         var metrics = new NodeMetrics(node);
         var text = new MetricsText(NodeMetrics.MeterName);
         var otlp = settings.Metrics.OtlpEndpoint is { Length: > 0 } endpoint
-            ? Sdk.CreateMeterProviderBuilder().AddMeter(NodeMetrics.MeterName)
-                .AddOtlpExporter(o => o.Endpoint = new Uri(endpoint)).Build()
+            ? Sdk.CreateMeterProviderBuilder().AddMeter(NodeMetrics.MeterName).AddOtlpExporter(o => o.Endpoint = new Uri(endpoint)).Build()
             : null;
-        var http = app.Services.GetRequiredService<IHttpClientFactory>().CreateClient("reco-forward");
-        var router = new Router(node, http, metrics, loggers.CreateLogger("RecoActors.Router"));
-        var routerActor = node.Actors.System.Spawn($"{node.Id}/router", () => new RouterActor(router));
-        holder.Set(node, router, text);
-        return new NodeServer(app, node, router, routerActor, metrics, text, otlp, new Uri($"http://127.0.0.1:{port}"));
+        var reads = new UserReads(node, metrics);
+        holder.Set(node, reads, text);
+        var server = new NodeServer(app, node, reads, metrics, text, otlp, new Uri($"http://127.0.0.1:{port}"));
+        await node.Up.WaitAsync(settings.Cluster.JoinTimeout, cancellationToken).ConfigureAwait(false);
+        return server;
     }
 
-    /// <summary>Hands the partitions over and stops: the node first (flush, commit, release), then the API.</summary>
+    /// <summary>Stops as on SIGTERM: the API, then CoordinatedShutdown (leave, hand every partition off persisted, close Kafka).</summary>
     public async Task StopAsync()
     {
-        await Node.StopAsync().ConfigureAwait(false);
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         _logger.LogInformation("Node {Node} exited cleanly", Node.Id);
     }

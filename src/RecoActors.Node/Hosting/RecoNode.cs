@@ -1,35 +1,43 @@
+using Akka.Actor;
+using Akka.Cluster;
 using Microsoft.Extensions.Logging;
-using RecoActors.Actors;
 using RecoActors.Core;
 using RecoActors.Evaluation;
 using RecoActors.Kafka;
-using RecoActors.Storage;
+using RecoActors.Protocol;
+using RecoActors.Runtime;
 
 namespace RecoActors.Node.Hosting;
 
 /// <summary>
-/// One running node: its store, its actors, its Kafka consumer (the shard allocation), the partial exchange, and a
-/// producer for events that arrive over HTTP. <c>reco serve</c>, <c>reco demo</c>, the benchmark and the tests all
-/// run this same object.
+/// One node's runtime in its actor system: the user region and its partition actors, the segment actor, the Kafka
+/// feed the partitions read through, the dead-letter writer, the partial exchange, and a producer for events that
+/// arrive over HTTP. <c>reco serve</c>, <c>reco demo</c>, the benchmark and the tests all run this same object.
 /// </summary>
-public sealed class RecoNode : IAsyncDisposable
+/// <remarks>
+/// The Kafka clients close in CoordinatedShutdown's last phase, after the region has handed its shards off, so a
+/// graceful leave (SIGTERM) and a downing by the split-brain resolver both persist every partition before the feed
+/// goes.
+/// </remarks>
+public sealed class RecoNode
 {
     private readonly DeadLetterWriter _deadLetters;
-    private readonly EventConsumer _consumer;
-    private readonly ILogger _logger;
-    private int _stopped;
+    private readonly KafkaFeed _feed;
+    private readonly PartialExchange? _exchange;
+    private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _eventsFolded;
 
-    private RecoNode(RecoSettings settings, IShardStore store, int partitions, NodeActors actors, DeadLetterWriter deadLetters,
-        EventConsumer consumer, EventProducer producer, ILogger logger)
+    private RecoNode(RecoSettings settings, int partitions, ActorSystem system, DeadLetterWriter deadLetters, KafkaFeed feed,
+        PartialExchange? exchange, EventProducer producer)
     {
         Settings = settings;
-        Store = store;
         Partitions = partitions;
-        Actors = actors;
+        System = system;
         _deadLetters = deadLetters;
-        _consumer = consumer;
+        _feed = feed;
+        _exchange = exchange;
         Producer = producer;
-        _logger = logger;
+        Runtime = null!;
     }
 
     /// <summary>The settings the node runs with.</summary>
@@ -41,11 +49,17 @@ public sealed class RecoNode : IAsyncDisposable
     /// <summary>Partitions of the events topic: the shard count users are hashed onto.</summary>
     public int Partitions { get; }
 
-    /// <summary>The node's actors: shard region, segment actor, model.</summary>
-    public NodeActors Actors { get; }
+    /// <summary>The node's actor system.</summary>
+    public ActorSystem System { get; }
 
-    /// <summary>The store, for the ownership table.</summary>
-    public IShardStore Store { get; }
+    /// <summary>The user region, the segment actor and the node's shared state.</summary>
+    public RecoRuntime Runtime { get; private set; }
+
+    /// <summary>The node's shared state: counters, resident users, partitions running here.</summary>
+    public NodeContext Context => Runtime.Node;
+
+    /// <summary>This node's copy of the global model.</summary>
+    public GlobalModel Model => Context.Model;
 
     /// <summary>Produces events accepted over HTTP.</summary>
     public EventProducer Producer { get; }
@@ -53,97 +67,116 @@ public sealed class RecoNode : IAsyncDisposable
     /// <summary>Records sent to the dead-letter topic by this node.</summary>
     public long DeadLetters => _deadLetters.Delivered;
 
-    /// <summary>
-    /// How far behind each held partition is: its end (as last fetched) minus the shard's next offset. A partition
-    /// not fetched yet is left out.
-    /// </summary>
-    public IReadOnlyList<(int Partition, long Lag)> Lag()
-    {
-        var lag = new List<(int, long)>();
-        foreach (var (tp, end) in _consumer.Ends())
-            if (Actors.Region.NextOffset(tp.Partition.Value) is { } next) lag.Add((tp.Partition.Value, Math.Max(0, end - next)));
-        return lag;
-    }
+    /// <summary>Records that arrived on another partition than their user's (dead-lettered as <c>wrong-partition</c>).</summary>
+    public long WrongPartition => _feed.WrongPartition;
 
-    /// <summary>Opens the store, starts the actors, joins the consumer group.</summary>
-    /// <exception cref="ConfigurationException">The settings are invalid.</exception>
-    /// <exception cref="InvalidOperationException">The events topic does not exist, or the store cannot be opened.</exception>
-    public static async Task<RecoNode> StartAsync(RecoSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken = default)
+    /// <summary>Events in the partials folded into this node's model so far (every node's, with an exchange).</summary>
+    public long EventsFolded => Interlocked.Read(ref _eventsFolded);
+
+    /// <summary>Completes when this node is an Up member of the cluster.</summary>
+    public Task Up => _up.Task;
+
+    /// <summary>Whether the store answers: false from a failed write or recovery until the next one succeeds.</summary>
+    public bool StoreAvailable => Context.StoreTrouble.Available;
+
+    /// <summary>
+    /// How far behind each partition running here is: its end (as last fetched) minus the next offset to read. A
+    /// partition not fetched yet is left out.
+    /// </summary>
+    public IReadOnlyList<(int Partition, long Lag)> Lag() =>
+        [.. Context.Progress.Where(p => p.Running && _feed.End(p.Partition) is not null)
+            .Select(p => (p.Partition, Math.Max(0, _feed.End(p.Partition)!.Value - p.Position)))];
+
+    /// <summary>
+    /// Starts the node's actors in <paramref name="system"/> (configured by <see cref="RuntimeConfig.Build"/>) and
+    /// joins the cluster: the configured seed nodes, or (none) a cluster of its own.
+    /// </summary>
+    /// <param name="settings">The node's settings (validated).</param>
+    /// <param name="system">The actor system.</param>
+    /// <param name="partitions">Partitions of the events topic.</param>
+    /// <param name="loggers">Logging for the Kafka clients.</param>
+    public static RecoNode Start(RecoSettings settings, ActorSystem system, int partitions, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(loggers);
-        var errors = settings.Validate();
-        if (errors.Count > 0) throw new ConfigurationException(errors);
         var logger = loggers.CreateLogger("RecoActors.Node");
         var kafka = settings.Kafka;
-        var partitions = TopicMetadata.PartitionCount(kafka, kafka.EventsTopic, TimeSpan.FromSeconds(15));
-        var store = await OpenStoreAsync(settings.Store, cancellationToken).ConfigureAwait(false);
-        var catalog = new ItemCatalog();
-        var model = settings.Model;
-        var actors = NodeActors.Start(settings.Region, model, store, loggers: loggers, catalog: catalog,
-            exchange: settings.Exchange ? new PartialExchange(kafka, settings.Node.Id, loggers.CreateLogger("RecoActors.PartialExchange")) : null);
-        if (settings.ItemsPath is { Length: > 0 } items) LoadItemText(items, actors, model);
-        var deadLetters = DeadLetterWriter.Create(kafka, logger, $"{settings.Node.Id}-dlq");
-        var consumer = new EventConsumer(kafka, settings.Node.Id, actors.Region, deadLetters, loggers.CreateLogger("RecoActors.EventConsumer"));
-        var producer = EventProducer.Create(kafka, $"{settings.Node.Id}-api");
-        consumer.Start();
-        logger.LogInformation("Node {Node} started: {Partitions} partitions in {Topic}, store {Store}, endpoint {Endpoint}, {Kafka}",
-            settings.Node.Id, partitions, kafka.EventsTopic, settings.Store.Kind, settings.Region.Endpoint, KafkaNative.Describe());
-        return new RecoNode(settings, store, partitions, actors, deadLetters, consumer, producer, logger);
+        var id = settings.Node.Id;
+        var model = new GlobalModel(settings.Model, new ItemCatalog());
+        if (settings.ItemsPath is { Length: > 0 } items) LoadItemText(items, model, settings.Model);
+        var deadLetters = DeadLetterWriter.Create(kafka, logger, $"{id}-dlq");
+        var feed = new KafkaFeed(kafka, id, partitions, deadLetters, loggers.CreateLogger("RecoActors.KafkaFeed"));
+        var exchange = settings.Exchange ? new PartialExchange(kafka, id, loggers.CreateLogger("RecoActors.PartialExchange")) : null;
+        var node = new RecoNode(settings, partitions, system, deadLetters, feed, exchange, EventProducer.Create(kafka, $"{id}-api"));
+        var context = new NodeContext(id, kafka.EventsTopic, partitions, settings.Shards, model, feed);
+        Action<ModelPartial>? publish = exchange is null ? null : partial => exchange.Publish(PartialCodec.Encode(partial, i => model.Catalog[i]));
+        node.Runtime = RecoRuntime.Start(system, context, publish, events => Interlocked.Add(ref node._eventsFolded, events));
+        // Partials are decoded on the exchange's reader thread, in topic order, and folded by the segment actor.
+        exchange?.Start(bytes => node.Runtime.Node.Segments.Tell(new SegmentCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog.GetOrAdd, settings.Model))));
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-kafka-clients", () =>
+        {
+            node.Close(logger);
+            return Task.FromResult(Akka.Done.Instance);
+        });
+
+        var cluster = Cluster.Get(system);
+        cluster.RegisterOnMemberUp(() => node._up.TrySetResult());
+        if (settings.Cluster.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+        logger.LogInformation("Node {Node} started at {Address}: {Partitions} partitions in {Topic}, store {Store}, seeds [{Seeds}], {Kafka}",
+            id, cluster.SelfAddress, partitions, kafka.EventsTopic, settings.Store.Kind, string.Join(", ", settings.Cluster.SeedNodes), KafkaNative.Describe());
+        return node;
     }
 
     /// <summary>
-    /// Leaves gracefully: stops consuming, flushes and commits every shard, releases ownership (all through the
-    /// consumer's revocation), then stops the actors and closes the store.
+    /// Why this node should not get requests yet (for <c>/readyz</c>), or null: it must be an Up member, its store must
+    /// answer, every partition must have a home in the cluster, and those here must have recovered.
     /// </summary>
-    public async Task StopAsync()
+    public async Task<string?> NotReadyAsync()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
-        _logger.LogInformation("Node {Node} stopping: flushing and handing its partitions over", Id);
-        await _consumer.StopAsync().ConfigureAwait(false);
-        _consumer.Dispose();
+        if (!Up.IsCompleted) return "the node has not joined the cluster yet";
+        if (!StoreAvailable) return "the store is unavailable; partitions are paused";
+        try
+        {
+            return await Runtime.NotReadyAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return "the shard regions did not report within 2 s";
+        }
+    }
+
+    /// <summary>A user's state from whichever node hosts the user (the region routes, and buffers during a hand-off).</summary>
+    /// <exception cref="Akka.Actor.AskTimeoutException">No answer within <see cref="HttpSettings.Timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The user's stored state cannot be read.</exception>
+    public Task<UserRead> ReadUserAsync(string userId, CancellationToken cancellationToken = default) =>
+        Runtime.ReadUserAsync(userId, Settings.Http.Timeout, cancellationToken);
+
+    private void Close(ILogger logger)
+    {
+        _exchange?.Dispose();
+        _feed.Dispose();
         try
         {
             Producer.Flush(TimeSpan.FromSeconds(10));
         }
         catch (TimeoutException ex)
         {
-            _logger.LogWarning("Node {Node}: some accepted events were not acknowledged by Kafka before stop: {Error}", Id, ex.Message);
+            logger.LogWarning("Node {Node}: some accepted events were not acknowledged by Kafka before stop: {Error}", Id, ex.Message);
         }
         Producer.Dispose();
         _deadLetters.Flush(TimeSpan.FromSeconds(10));
         _deadLetters.Dispose();
-        await Actors.DisposeAsync().ConfigureAwait(false);
-        await Store.DisposeAsync().ConfigureAwait(false);
-        _logger.LogInformation("Node {Node} stopped", Id);
+        logger.LogInformation("Node {Node} stopped", Id);
     }
 
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
-
-    /// <summary>Opens the configured store.</summary>
-    public static async Task<IShardStore> OpenStoreAsync(StoreSettings store, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return store.Kind == "postgres"
-                ? await PostgresShardStore.OpenAsync(store.ConnectionString!, cancellationToken).ConfigureAwait(false)
-                : await SqliteShardStore.OpenAsync(store.Path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            // The drivers' messages name the problem, never the password; the connection string itself is not repeated.
-            throw new InvalidOperationException($"the {store.Kind} store (Reco:Store) cannot be opened: {ex.Message}", ex);
-        }
-    }
-
-    private static void LoadItemText(string folder, NodeActors actors, ModelOptions model)
+    private static void LoadItemText(string folder, GlobalModel model, ModelOptions options)
     {
         using var movies = new StreamReader(Path.Combine(folder, "movies.csv"));
         var tagsPath = Path.Combine(folder, "tags.csv");
         using var tags = File.Exists(tagsPath) ? new StreamReader(tagsPath) : null;
-        var embedder = new ContentEmbedder(model.Dimension, model.Seed);
+        var embedder = new ContentEmbedder(options.Dimension, options.Seed);
         foreach (var item in ItemTextFile.Read(movies, tags).Items)
-            actors.Model.SetContent(actors.Catalog.GetOrAdd(item.ItemId), embedder.Embed(item.Title, item.Genres, item.Tags));
+            model.SetContent(model.Catalog.GetOrAdd(item.ItemId), embedder.Embed(item.Title, item.Genres, item.Tags));
     }
 }

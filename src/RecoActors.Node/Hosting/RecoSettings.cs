@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
-using RecoActors.Actors;
 using RecoActors.Core;
 using RecoActors.Kafka;
+using RecoActors.Runtime;
 
 namespace RecoActors.Node.Hosting;
 
@@ -20,14 +20,17 @@ public sealed class RecoSettings
     /// <summary>The HTTP API.</summary>
     public HttpSettings Http { get; set; } = new();
 
-    /// <summary>Where shard state lives.</summary>
+    /// <summary>Where the partitions' state lives.</summary>
     public StoreSettings Store { get; set; } = new();
+
+    /// <summary>How the node joins the Akka cluster: remoting address, seed nodes, split-brain resolver.</summary>
+    public ClusterOptions Cluster { get; set; } = new();
 
     /// <summary>Kafka.</summary>
     public KafkaOptions Kafka { get; set; } = new();
 
-    /// <summary>How shards batch and bound their work (<see cref="RegionOptions"/>; node id and topic come from elsewhere).</summary>
-    public RegionOptions Shards { get; set; } = new() { NodeId = "" };
+    /// <summary>How the partitions batch, pace and bound their work.</summary>
+    public RuntimeOptions Shards { get; set; } = new();
 
     /// <summary>The model; must be the same on every node.</summary>
     public ModelOptions Model { get; set; } = new();
@@ -68,7 +71,8 @@ public sealed class RecoSettings
         errors.AddRange(Http.Validate());
         errors.AddRange(Store.Validate());
         errors.AddRange(Kafka.Validate());
-        errors.AddRange(Region.Validate());
+        errors.AddRange(Cluster.Validate());
+        errors.AddRange(Shards.Validate());
         try
         {
             Model.Validate();
@@ -83,29 +87,18 @@ public sealed class RecoSettings
             errors.Add($"Reco:Metrics:OtlpEndpoint '{otlp}' must be an absolute URL");
         return errors;
     }
-
-    /// <summary>The shard settings with this node's id, endpoint and the events topic filled in.</summary>
-    public RegionOptions Region => Shards with { NodeId = Node.Id, Endpoint = Node.AdvertisedEndpoint(Http.Port), Topic = Kafka.EventsTopic };
 }
 
 /// <summary>Who a node is.</summary>
 public sealed class NodeSettings
 {
-    /// <summary>The node's id in the ownership table; the host name by default (a StatefulSet pod's name).</summary>
+    /// <summary>The node's id in answers, logs and Kafka client ids; the host name by default (a StatefulSet pod's name).</summary>
     public string Id { get; set; } = Environment.MachineName;
-
-    /// <summary>Where other nodes reach this one over HTTP; <c>http://{host name}:{port}</c> by default.</summary>
-    public string? Endpoint { get; set; }
-
-    /// <summary>The endpoint written to the ownership table.</summary>
-    public string AdvertisedEndpoint(int port) => string.IsNullOrWhiteSpace(Endpoint) ? $"http://{Environment.MachineName}:{port}" : Endpoint.TrimEnd('/');
 
     internal IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(Id)) yield return "Reco:Node:Id is required";
         else if (Id.Length > 128) yield return "Reco:Node:Id must be at most 128 characters";
-        if (!string.IsNullOrWhiteSpace(Endpoint) && !(Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
-            yield return $"Reco:Node:Endpoint '{Endpoint}' must be an absolute http(s) URL";
     }
 }
 
@@ -127,7 +120,7 @@ public sealed class HttpSettings
     /// <summary>The most events one POST may carry.</summary>
     public int MaxEventsPerRequest { get; set; } = 1_000;
 
-    /// <summary>How long a request may wait for a shard or for the owning node.</summary>
+    /// <summary>How long a request may wait for the user's entity (on whichever node hosts it).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
     internal IEnumerable<string> Validate()
@@ -141,7 +134,7 @@ public sealed class HttpSettings
     }
 }
 
-/// <summary>Where shard state lives.</summary>
+/// <summary>Where the partitions' journals and snapshots live (Akka.Persistence.Sql).</summary>
 public sealed class StoreSettings
 {
     /// <summary><c>sqlite</c> (a file; one machine) or <c>postgres</c> (a cluster).</summary>
@@ -152,6 +145,10 @@ public sealed class StoreSettings
 
     /// <summary>The PostgreSQL connection string (keep it in a secret; it is never logged).</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>The persistence plugin's store: a SQLite file in WAL mode (created if missing), or PostgreSQL.</summary>
+    public PersistenceStore ToPersistence() =>
+        Kind == "postgres" ? new PersistenceStore("postgres", ConnectionString!) : PersistenceStore.Sqlite(System.IO.Path.GetFullPath(Path));
 
     internal IEnumerable<string> Validate()
     {

@@ -7,27 +7,25 @@ namespace RecoActors.Node.Http;
 /// <summary>A personal ranking, as <c>GET /v1/users/{id}/recommendations</c> returns it.</summary>
 /// <param name="UserId">The user.</param>
 /// <param name="Partition">The user's partition (shard).</param>
-/// <param name="Node">The node that computed the ranking: the partition's owner.</param>
+/// <param name="Node">The node that hosts the user's entity.</param>
 /// <param name="ColdStart">True when the user has no direction yet and got popular items.</param>
 /// <param name="ModelVersion">The model snapshot the ranking was read from.</param>
 /// <param name="Memberships">How close the user is to each segment (weights sum to 1).</param>
 /// <param name="Items">The items, best first, each with its explanation.</param>
-/// <param name="Stale">True when no node held the partition (a hand-off under way) and the user was read from the last committed state in the store.</param>
 public sealed record RecommendationsResponse(string UserId, int Partition, string Node, bool ColdStart, long ModelVersion,
-    IReadOnlyList<SegmentShare> Memberships, IReadOnlyList<RankedItem> Items, bool Stale = false);
+    IReadOnlyList<SegmentShare> Memberships, IReadOnlyList<RankedItem> Items);
 
 /// <summary>A user's profile, as <c>GET /v1/users/{id}/profile</c> returns it.</summary>
 /// <param name="UserId">The user.</param>
 /// <param name="Partition">The user's partition.</param>
-/// <param name="Node">The node that holds it.</param>
+/// <param name="Node">The node that hosts the user's entity.</param>
 /// <param name="EventsApplied">Events applied to the profile so far.</param>
 /// <param name="LastOffset">Offset (in the partition) of the last event applied.</param>
 /// <param name="LastEventTime">Event time of the latest event, epoch ms.</param>
 /// <param name="Memberships">Segment memberships.</param>
 /// <param name="Vector">The profile vector.</param>
-/// <param name="Stale">True when no node held the partition (a hand-off under way) and the profile was read from the last committed state in the store.</param>
 public sealed record ProfileResponse(string UserId, int Partition, string Node, long EventsApplied, long LastOffset, long LastEventTime,
-    IReadOnlyList<SegmentShare> Memberships, float[] Vector, bool Stale = false);
+    IReadOnlyList<SegmentShare> Memberships, float[] Vector);
 
 /// <summary>The model's segments, as <c>GET /v1/segments</c> returns them.</summary>
 /// <param name="Node">The node that answered (every node holds the same model).</param>
@@ -56,7 +54,7 @@ public sealed record EventsAccepted(int Accepted);
 /// <param name="Ready">Whether it serves (see <c>/readyz</c>).</param>
 /// <param name="StoreAvailable">False during a store outage.</param>
 /// <param name="Partitions">Partitions of the events topic.</param>
-/// <param name="Held">The partitions this node holds.</param>
+/// <param name="Held">The partitions whose actors run on this node (their shards are here).</param>
 /// <param name="EventsApplied">Events applied by this node since it started.</param>
 /// <param name="ResidentUsers">Users in memory.</param>
 /// <param name="DeadLetters">Records this node sent to the dead-letter topic.</param>

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using RecoActors.Core;
 using RecoActors.Kafka;
 using RecoActors.Node.Hosting;
-using RecoActors.Node.Routing;
+using RecoActors.Node.Serving;
 
 namespace RecoActors.Node.Http;
 
@@ -19,16 +19,16 @@ namespace RecoActors.Node.Http;
 /// </summary>
 internal static class NodeApi
 {
-    /// <summary>The node, set once it has started (the API starts first to learn its port).</summary>
+    /// <summary>The node, set once it has started (the host starts the API and the actor system together).</summary>
     internal sealed class Holder
     {
         private volatile State? _state;
 
-        public sealed record State(RecoNode Node, Router Router, MetricsText Metrics);
+        public sealed record State(RecoNode Node, UserReads Reads, MetricsText Metrics);
 
         public State? Current => _state;
 
-        public void Set(RecoNode node, Router router, MetricsText metrics) => _state = new State(node, router, metrics);
+        public void Set(RecoNode node, UserReads reads, MetricsText metrics) => _state = new State(node, reads, metrics);
     }
 
     private const int MaxUserIdBytes = 128;
@@ -42,38 +42,37 @@ internal static class NodeApi
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         // Not ready once stopping: load balancers stop sending while the partitions are handed over.
-        app.MapGet("/readyz", () => app.Lifetime.ApplicationStopping.IsCancellationRequested ? Problem(503, "the node is stopping")
+        app.MapGet("/readyz", async () => app.Lifetime.ApplicationStopping.IsCancellationRequested ? Problem(503, "the node is stopping")
             : holder.Current is not { } s ? Problem(503, "the node is starting")
-            : !s.Node.Actors.Region.StoreAvailable ? Problem(503, "the store is unavailable; partitions are paused")
-            : !s.Node.Actors.Region.Ready ? Problem(503, "partitions are not all assigned and restored yet")
+            : await s.Node.NotReadyAsync() is { } reason ? Problem(503, reason)
             : Results.Text("ready\n"));
         app.MapGet("/metrics", () => holder.Current is { } s
             ? Results.Text(s.Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8")
             : Problem(503, "the node is starting"));
 
         var v1 = app.MapGroup("/v1");
-        v1.MapGet("/node", () => With(holder, s => Results.Ok(Status(s.Node))));
+        v1.MapGet("/node", () => WithAsync(holder, async s => Results.Ok(await StatusAsync(s.Node))));
         v1.MapGet("/users/{id}/recommendations", (string id, HttpRequest request, CancellationToken ct) => WithAsync(holder, async s =>
         {
             if (UserIdProblem(id) is { } bad) return bad;
             if (CountProblem(request.Query["n"], settings.Http.MaxRecommendations, out var n) is { } badCount) return badCount;
-            return Results.Ok(await s.Router.RecommendAsync(id, n, CallOf(request), ct));
+            return Results.Ok(await s.Reads.RecommendAsync(id, n, ct));
         }));
-        v1.MapGet("/users/{id}/profile", (string id, HttpRequest request, CancellationToken ct) => WithAsync(holder, async s =>
+        v1.MapGet("/users/{id}/profile", (string id, CancellationToken ct) => WithAsync(holder, async s =>
         {
             if (UserIdProblem(id) is { } bad) return bad;
-            return await s.Router.ProfileAsync(id, CallOf(request), ct) is { } profile
+            return await s.Reads.ProfileAsync(id, ct) is { } profile
                 ? Results.Ok(profile)
                 : Problem(404, $"user '{id}' has no events");
         }));
         v1.MapGet("/segments", (HttpRequest request) => With(holder, s =>
         {
             if (CountProblem(request.Query["top"], settings.Http.MaxRecommendations, out var top, "top") is { } bad) return bad;
-            var snapshot = s.Node.Actors.Model.Current;
+            var snapshot = s.Node.Model.Current;
             var segments = Enumerable.Range(0, snapshot.SegmentCount)
                 .Select(k => new SegmentSummary(k, snapshot.Weights[k], [.. snapshot.TopItems(k, top).Select(t => new ScoredItem(t.ItemId, t.Score))]))
                 .ToList();
-            return Results.Ok(new SegmentsResponse(s.Node.Id, snapshot.Version, s.Node.Actors.EventsFolded, segments));
+            return Results.Ok(new SegmentsResponse(s.Node.Id, snapshot.Version, s.Node.EventsFolded, segments));
         }));
         v1.MapPost("/events", (HttpRequest request, CancellationToken ct) => WithAsync(holder, s => IngestAsync(s.Node, request, settings.Http, ct)));
 
@@ -136,15 +135,13 @@ internal static class NodeApi
         return [.. document.RootElement.EnumerateArray().Select(e => Encoding.UTF8.GetBytes(e.GetRawText()))];
     }
 
-    private static NodeStatus Status(RecoNode node)
+    private static async Task<NodeStatus> StatusAsync(RecoNode node)
     {
-        var region = node.Actors.Region;
-        return new NodeStatus(node.Id, region.Ready && region.StoreAvailable, region.StoreAvailable, node.Partitions, [.. region.Partitions.Order()],
-            region.Applied, region.Residents.Count, node.DeadLetters, [.. node.Lag().OrderBy(l => l.Partition).Select(l => new PartitionLag(l.Partition, l.Lag))]);
+        var context = node.Context;
+        return new NodeStatus(node.Id, await node.NotReadyAsync() is null, node.StoreAvailable, node.Partitions,
+            [.. context.Progress.Where(p => p.Running).Select(p => p.Partition)], context.Applied, context.Residents.Count, node.DeadLetters,
+            [.. node.Lag().OrderBy(l => l.Partition).Select(l => new PartitionLag(l.Partition, l.Lag))]);
     }
-
-    private static Call CallOf(HttpRequest request) =>
-        new(request.Headers.ContainsKey(Router.ForwardedHeader), request.Headers.Authorization.FirstOrDefault());
 
     private static IResult? UserIdProblem(string id)
     {
@@ -173,7 +170,7 @@ internal static class NodeApi
         {
             return await handle(s);
         }
-        catch (RouteException ex)
+        catch (ReadException ex)
         {
             return Problem(ex.Status, ex.Message);
         }

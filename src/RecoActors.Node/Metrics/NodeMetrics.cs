@@ -6,7 +6,7 @@ namespace RecoActors.Node;
 
 /// <summary>
 /// The node's instruments (meter <c>RecoActors.Node</c>): events applied and their rate, lag per partition, resident
-/// users, recommendation latency, dead letters, rebalances. Exported over OTLP when configured and as text at <c>/metrics</c>.
+/// users, partitions running here, recommendation latency, dead letters, records on the wrong partition, store failures. Exported over OTLP when configured and as text at <c>/metrics</c>.
 /// </summary>
 public sealed class NodeMetrics : IDisposable
 {
@@ -24,16 +24,19 @@ public sealed class NodeMetrics : IDisposable
     public NodeMetrics(RecoNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        var region = node.Actors.Region;
-        _meter.CreateObservableCounter("reco.events.applied", () => region.Applied, "{event}", "Events applied to profiles by this node");
-        _meter.CreateObservableGauge("reco.events.rate", () => Rate(region.Applied), "{event}/s", "Events applied per second since the last reading");
+        var context = node.Context;
+        _meter.CreateObservableCounter("reco.events.applied", () => context.Applied, "{event}", "Events applied to profiles by this node");
+        _meter.CreateObservableGauge("reco.events.rate", () => Rate(context.Applied), "{event}/s", "Events applied per second since the last reading");
         _meter.CreateObservableCounter("reco.dead_letters", () => node.DeadLetters, "{record}", "Records sent to the dead-letter topic");
-        _meter.CreateObservableCounter("reco.rebalances", () => region.Rebalances, "{rebalance}", "Assignments, revocations and losses seen");
-        _meter.CreateObservableGauge("reco.users.resident", () => region.Residents.Count, "{user}", "Users held in memory");
+        _meter.CreateObservableCounter("reco.wrong_partition", () => node.WrongPartition, "{record}",
+            "Records that arrived on another partition than their user's (a producer not using murmur2); dead-lettered");
+        _meter.CreateObservableCounter("reco.store.failures", () => context.StoreTrouble.Failures, "{failure}", "Failed writes and recoveries of the store");
+        _meter.CreateObservableGauge("reco.partitions.running", () => context.Progress.Count(p => p.Running), "{partition}", "Partitions whose actors run on this node");
+        _meter.CreateObservableGauge("reco.users.resident", () => context.Residents.Count, "{user}", "Users held in memory");
         _meter.CreateObservableGauge("reco.partition.lag", () => node.Lag().Select(l => new Measurement<long>(l.Lag,
             new KeyValuePair<string, object?>("partition", l.Partition))), "{record}", "Records produced but not yet applied, per held partition");
-        _meter.CreateObservableGauge("reco.model.version", () => node.Actors.Model.Current.Version, null, "Version of the model snapshot");
-        _recommendation = _meter.CreateHistogram<double>("reco.recommendation.duration", "ms", "Time to rank one user's items on its owner",
+        _meter.CreateObservableGauge("reco.model.version", () => node.Model.Current.Version, null, "Version of the model snapshot");
+        _recommendation = _meter.CreateHistogram<double>("reco.recommendation.duration", "ms", "Time to read one user and rank its items",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000] });
     }
 

@@ -14,14 +14,17 @@ public sealed class ConfigMapNodeTests(ITestOutputHelper output)
     {
         await using var cluster = await ProcessCluster.StartAsync("configmap");
         var port = RecoProcess.FreePort();
-        // Only addresses change: this machine's Kafka, database and a free port instead of the cluster's.
+        // Only addresses change: this machine's Kafka, database, loopback and free ports instead of the cluster's.
         var environment = new Dictionary<string, string>(ManifestTests.ConfigMapNodeEnvironment)
         {
             ["RECO__KAFKA__BOOTSTRAPSERVERS"] = cluster.Bootstrap,
             ["RECO__HTTP__PORT"] = $"{port}",
-            ["RECO__NODE__ENDPOINT"] = $"http://127.0.0.1:{port}",
         };
         foreach (var (key, value) in cluster.Store) environment[key] = value;
+        var addresses = cluster.ClusterEnvironment(Manifests.PodName);
+        foreach (var (key, value) in addresses) environment[key] = value;
+        // Alone, as the first pod of a new StatefulSet: it is its own seed.
+        environment["RECO__CLUSTER__SEEDNODES__1"] = environment["RECO__CLUSTER__SEEDNODES__0"];
         output.WriteLine(string.Join('\n', environment.Keys.Order().Select(k =>
             $"{k} from {(environment[k] == ManifestTests.ConfigMapNodeEnvironment.GetValueOrDefault(k) ? "the manifests" : "the test")}")));
 

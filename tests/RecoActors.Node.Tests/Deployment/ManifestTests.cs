@@ -57,29 +57,37 @@ public sealed class ManifestTests
 
         var containerPort = Node["ports"].Items.Single(p => p["name"].String == "http");
         Assert.Equal(port, containerPort["containerPort"].Int);
+        var remoting = Node["ports"].Items.Single(p => p["name"].String == "remoting");
+        Assert.Equal(settings.Cluster.Port, remoting["containerPort"].Int);
         foreach (var service in Objects.Where(o => o["kind"].String == "Service"))
-            Assert.All(service.At("spec.ports").Items, p => Assert.Equal("http", p["targetPort"].String));
+            Assert.All(service.At("spec.ports").Items, p => Assert.Contains(p["targetPort"].String, new[] { "http", "remoting" }));
         var headless = Objects.Single("Service", StatefulSet.At("spec.serviceName").String);
         Assert.Equal("None", headless.At("spec.clusterIP").String);
-        Assert.Equal(port, headless.At("spec.ports").Items.Single()["port"].Int);
+        Assert.Equal("true", headless.At("spec.publishNotReadyAddresses").String);
+        Assert.Equal(settings.Cluster.Port, headless.At("spec.ports").Items.Single(p => p["name"].String == "remoting")["port"].Int);
 
-        // Other nodes forward to the advertised endpoint: this pod's name under the headless Service, on the API port.
-        var endpoint = new Uri(settings.Node.Endpoint!);
-        Assert.Equal($"{Manifests.PodName}.{headless.At("metadata.name")}", endpoint.Host);
-        Assert.Equal(port, endpoint.Port);
+        // Other nodes reach this one at its pod name under the headless Service; the seeds are pods of this StatefulSet there.
+        Assert.Equal($"{Manifests.PodName}.{headless.At("metadata.name")}", settings.Cluster.PublicHostname);
         Assert.Equal(Manifests.PodName, settings.Node.Id);
+        var replicas = StatefulSet.At("spec.replicas").Int;
+        var pods = Enumerable.Range(0, replicas).Select(i => $"{StatefulSet.At("metadata.name")}-{i}.{headless.At("metadata.name")}:{settings.Cluster.Port}").ToList();
+        Assert.NotEmpty(settings.Cluster.SeedNodes);
+        Assert.All(settings.Cluster.SeedNodes, seed => Assert.Contains(seed, pods));
+        Assert.Equal(pods[0], settings.Cluster.SeedNodes[0]);
 
         var policy = Objects.Single("NetworkPolicy");
-        Assert.All(policy.At("spec.ingress").Items.SelectMany(r => r["ports"].Items), p => Assert.Equal("http", p["port"].String));
+        var ingress = policy.At("spec.ingress").Items.ToLookup(r => r["from"].Items.Any(t => Selects(t.At("podSelector.matchLabels"), PodLabels)));
+        Assert.Equal("remoting", ingress[true].Single()["ports"].Items.Single()["port"].String);
+        Assert.All(ingress[false].SelectMany(r => r["ports"].Items), p => Assert.Equal("http", p["port"].String));
         var toNodes = policy.At("spec.egress").Items.Single(r => r["to"].Items.Any(t => Selects(t.At("podSelector.matchLabels"), PodLabels)));
-        Assert.Equal(port, toNodes["ports"].Items.Single()["port"].Int);
+        Assert.Equal(settings.Cluster.Port, toNodes["ports"].Items.Single()["port"].Int);
         var kafkaPorts = settings.Kafka.BootstrapServers.Split(',').Select(s => int.Parse(s.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
         var egressPorts = policy.At("spec.egress").Items.SelectMany(r => r["ports"].Items).Select(p => p["port"].String).ToHashSet();
         Assert.All(kafkaPorts, p => Assert.Contains(p.ToString(System.Globalization.CultureInfo.InvariantCulture), egressPorts));
         Assert.Contains("5432", egressPorts);
         Assert.Contains("53", egressPorts);
 
-        Assert.Contains($"EXPOSE {port}", Dockerfile());
+        Assert.Contains($"EXPOSE {port} {settings.Cluster.Port}", Dockerfile());
         Assert.All(ComposeNodes, n => Assert.EndsWith($":{port}", n.Service["ports"].Items.Single().String));
     }
 
@@ -138,8 +146,8 @@ public sealed class ManifestTests
     public void The_grace_period_covers_the_pause_and_the_hand_off()
     {
         var (settings, _) = Manifests.Bind(NodeEnvironment);
-        // The host allows the hand-off RevokeTimeout + 10 s (NodeServer); the preStop pause comes before it.
-        var handOff = settings.Shards.RevokeTimeout + TimeSpan.FromSeconds(10);
+        // CoordinatedShutdown allows the hand-off HandOffTimeout + 10 s (RuntimeConfig, NodeServer); the preStop pause comes before it.
+        var handOff = settings.Shards.HandOffTimeout + TimeSpan.FromSeconds(10);
         var preStop = PreStopPause;
         var grace = TimeSpan.FromSeconds(PodSpec["terminationGracePeriodSeconds"].Int);
         Assert.True(grace >= preStop + handOff + TimeSpan.FromSeconds(5), $"grace {grace} < preStop {preStop} + hand-off {handOff} + 5 s");

@@ -20,7 +20,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         await ProcessCluster.SteadyAsync(nodes, Deadline);
 
         // Paced, so the stream outlasts the three restarts.
-        using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap, "--rate", "2000");
+        using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap, "--rate", "1000");
         // A client asks for recommendations throughout, through the nodes a Service would route to.
         using var traffic = new ClientTraffic(nodes, [.. expected.Keys]);
         var limit = ManifestTests.GracePeriod - ManifestTests.PreStopPause;
@@ -45,13 +45,13 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
             nodes[i] = cluster.StartNode(old.Id, old.Port);
             await ProcessCluster.SteadyAsync(nodes, Deadline);
             traffic.Include();
-            output.WriteLine($"{old}: exited {exited.TotalMilliseconds:F0} ms after SIGTERM (limit {limit.TotalSeconds} s); group steady again after {clock.Elapsed.TotalSeconds:F1} s");
+            output.WriteLine($"{old}: exited {exited.TotalMilliseconds:F0} ms after SIGTERM (limit {limit.TotalSeconds} s); all partitions running again after {clock.Elapsed.TotalSeconds:F1} s");
         }
         Assert.Equal(0, await produce.WaitForExitAsync(Deadline));
         var answers = await traffic.StopAsync();
         output.WriteLine($"recommendation requests during the restarts: {string.Join(", ", answers.Select(a => $"{a.Value} × {a.Key}"))}");
-        // While nobody holds a partition the committed state answers (stale); 503 only if even the store cannot; anything else is a defect.
-        Assert.True(answers.Keys.All(k => k is "200" or "200 stale" or "503"), string.Join("\n", traffic.Failures.Where(f => !f.Contains(": 503 ", StringComparison.Ordinal)).Take(5)));
+        // The region buffers a read while the user's shard moves; 503 only if the move outlasts the request timeout; anything else is a defect.
+        Assert.True(answers.Keys.All(k => k is "200" or "503"), string.Join("\n", traffic.Failures.Where(f => !f.Contains(": 503 ", StringComparison.Ordinal)).Take(5)));
         Assert.True(answers.GetValueOrDefault("200") > 0, "no request was answered");
         foreach (var node in nodes)
             Assert.True(!node.Process.Output.Contains("fail:", StringComparison.Ordinal), $"{node} logged an error:\n{node.Process.Output}");
@@ -115,8 +115,6 @@ internal sealed class ClientTraffic : IDisposable
                 answer = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 var body = await response.Content.ReadAsStringAsync();
                 if (response.StatusCode != System.Net.HttpStatusCode.OK) Failures.Enqueue($"{user} via {node}: {answer} {body}");
-                // Answered from the store while nobody held the partition.
-                else if (body.Contains("\"stale\":true", StringComparison.Ordinal)) answer = "200 stale";
             }
             catch (HttpRequestException ex)
             {

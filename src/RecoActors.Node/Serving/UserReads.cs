@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using RecoActors.Core;
+using RecoActors.Kafka;
+using RecoActors.Node.Hosting;
+using RecoActors.Node.Http;
+using RecoActors.Protocol;
+
+namespace RecoActors.Node.Serving;
+
+/// <summary>
+/// Answers for any user on any node: asks the user region for the user's state (Akka routes the ask to the node that
+/// hosts the entity, and buffers it while the user's shard moves), then ranks here from this node's model, which
+/// every node holds alike.
+/// </summary>
+public sealed class UserReads(RecoNode node, NodeMetrics metrics)
+{
+    /// <summary>A personal ranking of <paramref name="count"/> items; a user with no events gets a cold-start ranking.</summary>
+    /// <exception cref="ReadException">The user's entity did not answer in time, or its stored state cannot be read.</exception>
+    public async Task<RecommendationsResponse> RecommendAsync(string userId, int count, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var user = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
+        var snapshot = node.Model.Current;
+        var ranking = Fusion.Recommend(ProfileOf(user), snapshot, count);
+        metrics.RecordRecommendation(Stopwatch.GetElapsedTime(started));
+        return new RecommendationsResponse(userId, PartitionOf(userId), user.Node, ranking.ColdStart, snapshot.Version, ranking.Memberships, ranking.Items);
+    }
+
+    /// <summary>A user's profile, or null for a user with no events.</summary>
+    /// <exception cref="ReadException">The user's entity did not answer in time, or its stored state cannot be read.</exception>
+    public async Task<ProfileResponse?> ProfileAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var user = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (ProfileOf(user) is not { } profile) return null;
+        var memberships = Fusion.Recommend(profile, node.Model.Current, 0).Memberships;
+        return new ProfileResponse(userId, PartitionOf(userId), user.Node, profile.EventsApplied, user.LastOffset, profile.LastTimestamp, memberships,
+            profile.Vector);
+    }
+
+    /// <summary>The user's partition: murmur2 of the id, as the producers' partitioner computes it.</summary>
+    public int PartitionOf(string userId) => Murmur2Partitioner.Partition(userId, node.Partitions);
+
+    private Profile? ProfileOf(UserRead user) => user.Profile?.ToProfile(node.Model.Catalog.GetOrAdd, node.Settings.Model);
+
+    private async Task<UserRead> ReadAsync(string userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await node.ReadUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or Akka.Actor.AskTimeoutException)
+        {
+            throw new ReadException(503, $"user '{userId}' (partition {PartitionOf(userId)}) did not answer within " +
+                $"{node.Settings.Http.Timeout.TotalSeconds:0.#} s: its partition may be moving to another node, or the store may be down; retry shortly");
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new ReadException(500, ex.Message);
+        }
+    }
+}

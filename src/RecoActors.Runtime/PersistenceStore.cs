@@ -1,0 +1,48 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace RecoActors.Runtime;
+
+/// <summary>Where Akka.Persistence keeps the partitions' journals and snapshots.</summary>
+/// <param name="Kind"><c>sqlite</c>, <c>postgres</c>, or <c>memory</c> (nothing survives the process: benchmarks, tests).</param>
+/// <param name="ConnectionString">The driver's connection string (never logged).</param>
+public sealed record PersistenceStore(string Kind, string ConnectionString)
+{
+    /// <summary>A SQLite file, created if missing and switched to WAL so that several nodes of one process can share it.</summary>
+    /// <exception cref="InvalidOperationException">The file cannot be created or opened.</exception>
+    public static PersistenceStore Sqlite(string path)
+    {
+        var store = new PersistenceStore("sqlite", new SqliteConnectionStringBuilder { DataSource = path }.ToString());
+        store.Check(wal: true);
+        return store;
+    }
+
+    /// <summary>Nothing persisted beyond the process.</summary>
+    public static PersistenceStore Memory { get; } = new("memory", "");
+
+    /// <summary>
+    /// Opens one connection, so a wrong path, host or password stops the node at start with the driver's sentence
+    /// (which never repeats the password) instead of failing every partition's recovery later.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store cannot be reached.</exception>
+    public void Check() => Check(wal: false);
+
+    private void Check(bool wal)
+    {
+        if (Kind == "memory") return;
+        try
+        {
+            using DbConnection connection = Kind == "postgres" ? new NpgsqlConnection(ConnectionString) : new SqliteConnection(ConnectionString);
+            connection.Open();
+            if (!wal) return;
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            command.ExecuteNonQuery();
+        }
+        catch (Exception ex) when (ex is DbException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"the {Kind} store (Reco:Store) cannot be opened: {ex.Message}", ex);
+        }
+    }
+}
