@@ -18,8 +18,12 @@ public sealed record ClusterOptions
     /// <summary>Seed nodes as <c>host:port</c>; empty: this node forms a cluster of its own.</summary>
     public IReadOnlyList<string> SeedNodes { get; init; } = [];
 
-    /// <summary>How long a partition of the cluster must be stable before the split-brain resolver downs the minority.</summary>
-    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a partition of the cluster must be stable before the split-brain resolver downs the minority; a crashed
+    /// node's shards move about twice this after it is found unreachable. Raise it where pauses (GC, CPU throttling)
+    /// can outlast it.
+    /// </summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How long a starting node may take to become an Up member before its start fails.</summary>
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -38,6 +38,9 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     private volatile bool _stopping;
     private long _generations;
     private long _wrongPartition;
+    // Per partition, the highest offset this node has screened: a replay or a restarted partition actor reads records
+    // again, and a record sent to the dead-letter topic once is not sent again (a take-over by another node may).
+    private readonly long[] _screenedTo;
     private long _lastWrongPartitionWarning = -(long)WarnEvery.TotalMilliseconds;
 
     private sealed class Lane(TopicPartition partition, IActorRef target, long generation, long position)
@@ -65,6 +68,8 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         _credit = new int[partitions];
         _ends = new long[partitions];
         Array.Fill(_ends, -1);
+        _screenedTo = new long[partitions];
+        Array.Fill(_screenedTo, -1);
         var config = options.ToConsumerConfig(clientId);
         config.FetchWaitMaxMs = 50;
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
@@ -208,18 +213,22 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         else if (lane.Batch.Count >= BatchSize) Flush(lane);
     }
 
-    /// <summary>The record's event, or null after sending it to the dead-letter topic.</summary>
+    /// <summary>The record's event, or null after sending it to the dead-letter topic (the first time this node reads it).</summary>
     private BehaviourEvent? Decode(ConsumeResult<byte[]?, byte[]?> record)
     {
+        var p = record.Partition.Value;
+        var first = record.Offset.Value > _screenedTo[p];
+        if (first) _screenedTo[p] = record.Offset.Value;
         if (!EventCodec.TryDecode(record.Message.Value, _rules, out var ev, out var error))
         {
-            _deadLetters.Send(record, error);
+            if (first) _deadLetters.Send(record, error);
             return null;
         }
         var owner = Murmur2Partitioner.Partition(ev.UserId, _partitions);
-        if (owner == record.Partition.Value) return ev;
+        if (owner == p) return ev;
         // Another partitioner (librdkafka's default consistent_random, say) or another key: applying it here would put
         // this user's events in two shards.
+        if (!first) return null;
         Interlocked.Increment(ref _wrongPartition);
         _deadLetters.Send(record, new DecodeError("wrong-partition",
             $"user '{ev.UserId}' belongs to partition {owner} (murmur2 of the user id, the Java client's partitioner; librdkafka's 'murmur2_random') but the record is on partition {record.Partition.Value}: produce keyed by user id with that partitioner"));

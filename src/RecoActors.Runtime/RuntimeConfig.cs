@@ -38,13 +38,20 @@ public static class RuntimeConfig
                   stable-after = {{Seconds(cluster.StableAfter)}}
                 }
                 run-coordinated-shutdown-when-down = on
-                # A crashed node is marked unreachable after about this pause, then downed after stable-after.
-                failure-detector.acceptable-heartbeat-pause = 3s
+                # A crashed node is marked unreachable a few seconds after its last heartbeat and downed stable-after
+                # later; its shards move stable-after after that again (down-removal-margin: by then it has downed itself).
+                failure-detector.acceptable-heartbeat-pause = 2s
                 sharding {
                   # How often a region asks again where a shard lives: a take-over waits for it.
                   retry-interval = 500ms
                   role = {{NodeRole}}
                   state-store-mode = ddata
+                  # A plain majority: "majority plus 3" means every member in a cluster this small, so one node that is
+                  # unreachable but not yet downed would hold every allocation until the write times out.
+                  coordinator-state {
+                    write-majority-plus = 0
+                    read-majority-plus = 0
+                  }
                   remember-entities = off
                   distributed-data.durable.keys = []
                   # Partition actors passivate their idle users themselves (they send to entities directly, so the shard

@@ -181,6 +181,7 @@ internal sealed class UserActor : UntypedActor
         if (_node.DropDelivery is { } drop && events.Any(e => drop(_userId, e.Offset))) return;
         _node.Consumed(_partition, events.Count);
         var previous = apply.Previous;
+        var applied = 0;
         foreach (var (offset, ev) in events)
         {
             if (offset <= _lastApplied)
@@ -196,14 +197,15 @@ internal sealed class UserActor : UntypedActor
                     _gapReportedAt = _lastApplied;
                     ReplyTo.Tell(new PartitionMessage.Gap(_userId, _lastApplied, apply.Epoch));
                 }
-                return;
+                break;
             }
             var scratch = _scratch ??= new float[2 * _node.ModelOptions.Dimension];
             _node.Contributions.Apply(_profile!, ev!, _node.Catalog.GetOrAdd(ev!.ItemId), _node.Model.Current, scratch);
             _lastApplied = previous = offset;
             _dirty = true;
-            _node.CountApplied();
+            applied++;
         }
+        if (applied > 0) _node.CountApplied(applied);
     }
 
     private bool Restore(UserRecord? record)

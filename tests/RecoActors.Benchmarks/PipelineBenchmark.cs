@@ -30,6 +30,8 @@ internal static class PipelineBenchmark
         var akkaMemory = Best(() => AkkaPipeline.RunAsync(events, options, PersistenceStore.Memory).GetAwaiter().GetResult());
         var akkaSqlite = Best(() => AkkaPipeline.RunAsync(events, options,
             PersistenceStore.Sqlite(Path.Combine(folder, $"akka-{run++}.db"))).GetAwaiter().GetResult());
+        var kafkaSqlite = Best(() => AkkaPipeline.RunThroughKafkaAsync(events, options,
+            PersistenceStore.Sqlite(Path.Combine(folder, $"akka-{run++}.db"))).GetAwaiter().GetResult());
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);
 
@@ -39,6 +41,7 @@ internal static class PipelineBenchmark
         var defaults = new RuntimeOptions();
         Console.WriteLine($"{"Akka runtime, in-memory journal",-52} {akkaMemory,12:N0} {akkaMemory / core,8:F2}");
         Console.WriteLine($"{$"Akka runtime, Akka.Persistence.Sql on SQLite ({defaults.CommitInterval.TotalSeconds:0} s)",-52} {akkaSqlite,12:N0} {akkaSqlite / core,8:F2}");
+        Console.WriteLine($"{"  the same, read from the mock Kafka (3 brokers)",-52} {kafkaSqlite,12:N0} {kafkaSqlite / core,8:F2}   ({kafkaSqlite / akkaSqlite:F2} × in-memory feed)");
         Console.WriteLine();
         var (resident, stored) = AkkaPipeline.BytesPerUserAsync(options).GetAwaiter().GetResult();
         Console.WriteLine($"bytes per resident user (d={options.Dimension}, 20 events each): an entity with all it holds {resident:N0}; its stored state in the partition {stored:N0}");

@@ -98,6 +98,8 @@ public sealed class NodeServer : IAsyncDisposable
             .AddHocon(RuntimeConfig.Build(settings.Cluster, store, settings.Shards), HoconAddMode.Prepend)
             .ConfigureLoggers(loggers =>
             {
+                // Akka logs through the host's logging, at the level the host's configuration gives category "Akka".
+                loggers.LogLevel = AkkaLevel(services.GetRequiredService<ILoggerFactory>().CreateLogger("Akka"));
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             })
@@ -120,6 +122,12 @@ public sealed class NodeServer : IAsyncDisposable
         await node.Up.WaitAsync(settings.Cluster.JoinTimeout, cancellationToken).ConfigureAwait(false);
         return server;
     }
+
+    private static Akka.Event.LogLevel AkkaLevel(ILogger logger) =>
+        logger.IsEnabled(LogLevel.Debug) ? Akka.Event.LogLevel.DebugLevel
+        : logger.IsEnabled(LogLevel.Information) ? Akka.Event.LogLevel.InfoLevel
+        : logger.IsEnabled(LogLevel.Warning) ? Akka.Event.LogLevel.WarningLevel
+        : Akka.Event.LogLevel.ErrorLevel;
 
     /// <summary>Stops as on SIGTERM: the API, then CoordinatedShutdown (leave, hand every partition off persisted, close Kafka).</summary>
     public async Task StopAsync()
