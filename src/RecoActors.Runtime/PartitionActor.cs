@@ -346,7 +346,12 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             Persist(_cycleCheckpoint);
             return;
         }
-        foreach (var user in _awaiting.Keys) (_residents.EntityOf(user) ?? _node.Region).Tell(new UserCommand.Flush(user, _partition, _cycle), Self);
+        foreach (var user in _awaiting.Keys)
+        {
+            // A passivating user answers with its Stopped; a Flush through the region would start it again outside the budget.
+            if (_residents.IsEvicting(user)) continue;
+            (_residents.EntityOf(user) ?? _node.Region).Tell(new UserCommand.Flush(user, _partition, _cycle), Self);
+        }
     }
 
     /// <summary>A user answered the commit under way (or stopped): its state must hold everything it was sent.</summary>

@@ -46,12 +46,6 @@ public static class RuntimeConfig
                   retry-interval = 500ms
                   role = {{NodeRole}}
                   state-store-mode = ddata
-                  # A plain majority: "majority plus 3" means every member in a cluster this small, so one node that is
-                  # unreachable but not yet downed would hold every allocation until the write times out.
-                  coordinator-state {
-                    write-majority-plus = 0
-                    read-majority-plus = 0
-                  }
                   remember-entities = off
                   distributed-data.durable.keys = []
                   # Partition actors passivate their idle users themselves (they send to entities directly, so the shard

@@ -20,7 +20,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         await ProcessCluster.SteadyAsync(nodes, Deadline);
 
         // Paced, so the stream outlasts the three restarts.
-        using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap, "--rate", "1000");
+        using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap, "--rate", "500");
         // A client asks for recommendations throughout, through the nodes a Service would route to.
         using var traffic = new ClientTraffic(nodes, [.. expected.Keys]);
         var limit = ManifestTests.GracePeriod - ManifestTests.PreStopPause;
