@@ -67,6 +67,7 @@ public sealed class NodeServer : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="ConfigurationException">A setting is wrong; every problem is listed, naming its field.</exception>
     /// <exception cref="InvalidOperationException">The events topic does not exist, or the store cannot be opened.</exception>
+    /// <exception cref="TimeoutException">No seed node answered within <see cref="ClusterOptions.JoinTimeout"/>.</exception>
     public static async Task<NodeServer> StartAsync(string[] args, Action<IConfigurationBuilder>? configure = null,
         CancellationToken cancellationToken = default)
     {
@@ -119,7 +120,16 @@ public sealed class NodeServer : IAsyncDisposable
         var reads = new UserReads(node, metrics);
         holder.Set(node, reads, text);
         var server = new NodeServer(app, node, reads, metrics, text, otlp, new Uri($"http://127.0.0.1:{port}"));
-        await node.Up.WaitAsync(settings.Cluster.JoinTimeout, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await node.Up.WaitAsync(settings.Cluster.JoinTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException($"the node did not join the cluster within {settings.Cluster.JoinTimeout.TotalSeconds:0} s " +
+                $"(Reco:Cluster:JoinTimeout); no seed node of [{string.Join(", ", settings.Cluster.SeedNodes)}] answered (Reco:Cluster:SeedNodes)");
+        }
         return server;
     }
 
