@@ -18,16 +18,20 @@ public sealed record PersistenceStore(string Kind, string ConnectionString)
         return store;
     }
 
+    /// <summary>A PostgreSQL database, checked by opening one connection.</summary>
+    /// <exception cref="InvalidOperationException">The database cannot be reached.</exception>
+    public static PersistenceStore Postgres(string connectionString)
+    {
+        var store = new PersistenceStore("postgres", connectionString);
+        store.Check(wal: false);
+        return store;
+    }
+
     /// <summary>Nothing persisted beyond the process.</summary>
     public static PersistenceStore Memory { get; } = new("memory", "");
 
-    /// <summary>
-    /// Opens one connection, so a wrong path, host or password stops the node at start with the driver's sentence
-    /// (which never repeats the password) instead of failing every partition's recovery later.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The store cannot be reached.</exception>
-    public void Check() => Check(wal: false);
-
+    // One connection at start, so a wrong path, host or password stops the node with the driver's sentence (which never
+    // repeats the password) instead of failing every partition's recovery later.
     private void Check(bool wal)
     {
         if (Kind == "memory") return;

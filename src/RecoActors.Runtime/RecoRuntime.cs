@@ -79,7 +79,7 @@ public sealed class RecoRuntime
     public async Task<string?> NotReadyAsync(TimeSpan timeout)
     {
         var stats = await Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout * 2).ConfigureAwait(false);
-        var homed = stats.Regions.Values.SelectMany(r => r.Stats.Keys).Distinct().Count(s => s != "" && int.TryParse(s, out _));
+        var homed = stats.Regions.Values.SelectMany(r => r.Stats.Keys).Distinct().Count();
         if (homed < Node.Partitions) return $"{homed} of {Node.Partitions} partitions have a home in the cluster so far";
         var here = await Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, timeout).ConfigureAwait(false);
         var running = Node.Progress.Where(p => p.Running).Select(p => Node.PartitionIds[p.Partition]).ToHashSet();

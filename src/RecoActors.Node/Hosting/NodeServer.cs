@@ -82,7 +82,6 @@ public sealed class NodeServer : IAsyncDisposable
         var kafka = settings.Kafka;
         var partitions = TopicMetadata.PartitionCount(kafka, kafka.EventsTopic, TimeSpan.FromSeconds(15));
         var store = settings.Store.ToPersistence();
-        store.Check();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

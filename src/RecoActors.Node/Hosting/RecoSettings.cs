@@ -146,9 +146,10 @@ public sealed class StoreSettings
     /// <summary>The PostgreSQL connection string (keep it in a secret; it is never logged).</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>The persistence plugin's store: a SQLite file in WAL mode (created if missing), or PostgreSQL.</summary>
+    /// <summary>The persistence plugin's store, checked by opening it: a SQLite file in WAL mode (created if missing), or PostgreSQL.</summary>
+    /// <exception cref="InvalidOperationException">The store cannot be opened.</exception>
     public PersistenceStore ToPersistence() =>
-        Kind == "postgres" ? new PersistenceStore("postgres", ConnectionString!) : PersistenceStore.Sqlite(System.IO.Path.GetFullPath(Path));
+        Kind == "postgres" ? PersistenceStore.Postgres(ConnectionString!) : PersistenceStore.Sqlite(System.IO.Path.GetFullPath(Path));
 
     internal IEnumerable<string> Validate()
     {

@@ -20,7 +20,10 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         await ProcessCluster.SteadyAsync(nodes, Deadline);
 
         // Paced, so the stream outlasts the three restarts.
-        using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap, "--rate", "500");
+        const int rate = 500;
+        var streaming = TimeSpan.FromSeconds(expected.Values.Sum() / (double)rate);
+        using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap, "--rate", $"{rate}");
+        var streamed = Stopwatch.StartNew();
         // A client asks for recommendations throughout, through the nodes a Service would route to.
         using var traffic = new ClientTraffic(nodes, [.. expected.Keys]);
         var limit = ManifestTests.GracePeriod - ManifestTests.PreStopPause;
@@ -47,7 +50,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
             traffic.Include();
             output.WriteLine($"{old}: exited {exited.TotalMilliseconds:F0} ms after SIGTERM (limit {limit.TotalSeconds} s); all partitions running again after {clock.Elapsed.TotalSeconds:F1} s");
         }
-        Assert.Equal(0, await produce.WaitForExitAsync(Deadline));
+        Assert.Equal(0, await produce.WaitForExitAsync(streaming - streamed.Elapsed + Deadline));
         var answers = await traffic.StopAsync();
         output.WriteLine($"recommendation requests during the restarts: {string.Join(", ", answers.Select(a => $"{a.Value} × {a.Key}"))}");
         // The region buffers a read while the user's shard moves; 503 only if the move outlasts the request timeout; anything else is a defect.
