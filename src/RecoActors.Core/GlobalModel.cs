@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RecoActors.Core;
 
 /// <summary>
@@ -75,6 +77,9 @@ public sealed class GlobalModel
     public ModelPartial NewPartial() => new(_k, _d, Current.Epoch);
 
     /// <summary>Folds in one batch (the sum of every stream's partial for it) and publishes the next snapshot.</summary>
+    // A node folds a few times a second, each fold a long loop: too few calls for tiered compilation to reach its
+    // optimized code, so a fold ran unoptimized (tier 0) for a node's first minutes. Hence AggressiveOptimization here.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ModelSnapshot Apply(ModelPartial merged)
     {
         ArgumentNullException.ThrowIfNull(merged);
@@ -101,6 +106,7 @@ public sealed class GlobalModel
         return Current = Publish();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void UpdateCentroids(ModelPartial batch)
     {
         var a = _time == long.MinValue ? 1.0 : Decay.Factor(batch.MaxTimestamp - _time, _options.ModelHalfLifeMs);
@@ -118,6 +124,7 @@ public sealed class GlobalModel
     }
 
     /// <summary>Adds the batch's co-visitations (both directions) and re-ranks the neighbours of every item they touched.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FoldCoVisits(ModelPartial batch, double scale)
     {
         foreach (var (item, s) in batch.Positives) _positives[item] = _positives.GetValueOrDefault(item) + s * scale;
@@ -132,10 +139,10 @@ public sealed class GlobalModel
         if (touched.Count == 0) return;
         var size = Math.Max(_catalog.Count, touched.Max() + 1);
         if (_neighbors.Length < size) Array.Resize(ref _neighbors, size);
+        var top = new TopK(_options.CoVisitNeighbors);
         foreach (var a in touched)
         {
             var na = _positives.GetValueOrDefault(a);
-            var top = new TopK(_options.CoVisitNeighbors);
             foreach (var (b, together) in _coVisits[a])
             {
                 var nb = _positives.GetValueOrDefault(b);
@@ -151,6 +158,7 @@ public sealed class GlobalModel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReseedDeadSegments()
     {
         var random = new Random((int)StableHash.Mix((ulong)(uint)_options.Seed ^ (ulong)_version));
@@ -180,6 +188,7 @@ public sealed class GlobalModel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rebase(long time)
     {
         var shift = (time - _epoch) / _options.ModelHalfLifeMs * _options.ModelHalfLifeMs;
@@ -192,6 +201,7 @@ public sealed class GlobalModel
         foreach (var row in _coVisits.Values) foreach (var key in row.Keys.ToList()) row[key] *= factor;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ModelSnapshot Publish()
     {
         // Shards add items to the catalog while this runs: take the ids once, so the snapshot's ids and vector rows agree.

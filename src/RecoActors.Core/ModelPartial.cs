@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RecoActors.Core;
 
 /// <summary>
@@ -18,6 +20,9 @@ public sealed class ModelPartial
     internal readonly Dictionary<int, float[]> Collaborative = [];
     internal readonly Dictionary<int, double> Positives = [];
     internal readonly List<(int Earlier, int Later, double Weight)> CoVisits = [];
+
+    // Collaborative rows of a reset partial, zeroed and kept for the items of the next batch.
+    private readonly Stack<float[]> _spareRows = new();
 
     /// <summary>Creates an empty partial against a snapshot's epoch.</summary>
     public ModelPartial(int segments, int dimension, long epoch)
@@ -52,6 +57,38 @@ public sealed class ModelPartial
     /// <summary>Whether nothing was added.</summary>
     public bool IsEmpty => Events == 0;
 
+    /// <summary>
+    /// Empties this partial for the next batch, against <paramref name="epoch"/>, keeping what it has grown
+    /// (tables and rows), so a stream that folds every few hundred milliseconds does not reallocate them each time.
+    /// </summary>
+    /// <remarks>Only once nothing reads it any more: a partial that was folded or encoded is free to reuse.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Reset(long epoch)
+    {
+        Array.Clear(PointSums);
+        Array.Clear(PointCounts);
+        foreach (var items in SegmentItems) items.Clear();
+        Popularity.Clear();
+        foreach (var row in Collaborative.Values)
+        {
+            Array.Clear(row);
+            _spareRows.Push(row);
+        }
+        Collaborative.Clear();
+        Positives.Clear();
+        CoVisits.Clear();
+        Epoch = epoch;
+        MaxTimestamp = long.MinValue;
+        Events = 0;
+    }
+
+    private float[] CollaborativeRow(int item)
+    {
+        if (!Collaborative.TryGetValue(item, out var row))
+            Collaborative[item] = row = _spareRows.TryPop(out var spare) ? spare : new float[Dimension];
+        return row;
+    }
+
     internal void Restore(long maxTimestamp, long events)
     {
         MaxTimestamp = maxTimestamp;
@@ -83,8 +120,7 @@ public sealed class ModelPartial
             if (segment >= 0) SegmentItems[segment][item] = SegmentItems[segment].GetValueOrDefault(item) + weight * forward;
             if (!profile.IsEmpty)
             {
-                if (!Collaborative.TryGetValue(item, out var c)) Collaborative[item] = c = new float[Dimension];
-                Vectors.AddScaled(c, profile, (float)(weight * forward));
+                Vectors.AddScaled(CollaborativeRow(item), profile, (float)(weight * forward));
             }
         }
         if (timestamp > MaxTimestamp) MaxTimestamp = timestamp;
@@ -109,6 +145,7 @@ public sealed class ModelPartial
     }
 
     /// <summary>Adds another partial into this one (sums); amounts at another epoch are rescaled to this one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MergeFrom(ModelPartial other, long halfLifeMs)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -127,8 +164,7 @@ public sealed class ModelPartial
         foreach (var (item, s) in other.Popularity) Popularity[item] = Popularity.GetValueOrDefault(item) + s * scale;
         foreach (var (item, v) in other.Collaborative)
         {
-            if (!Collaborative.TryGetValue(item, out var c)) Collaborative[item] = c = new float[Dimension];
-            Vectors.AddScaled(c, v, (float)scale);
+            Vectors.AddScaled(CollaborativeRow(item), v, (float)scale);
         }
         foreach (var (item, s) in other.Positives) Positives[item] = Positives.GetValueOrDefault(item) + s * scale;
         foreach (var (a, b, w) in other.CoVisits) CoVisits.Add((a, b, w * scale));

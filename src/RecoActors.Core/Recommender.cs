@@ -62,7 +62,7 @@ public sealed class Recommender
     public void Flush()
     {
         Model.Apply(_partial);
-        _partial = Model.NewPartial();
+        _partial.Reset(Model.Current.Epoch);
     }
 
     /// <summary>A user's profile, or null when the user has no events.</summary>

@@ -14,6 +14,8 @@ namespace RecoActors.Runtime;
 public sealed class Contributions : IDisposable
 {
     private readonly ThreadLocal<Slot> _slots = new(() => new Slot(), trackAllValues: true);
+    // Partials folded (or published) already: reused, so their tables are not grown again from nothing every fold.
+    private readonly Stack<ModelPartial> _spare = new();
 
     private sealed class Slot
     {
@@ -28,7 +30,7 @@ public sealed class Contributions : IDisposable
         lock (slot.Gate)
         {
             // Started at the first event after a take, against the snapshot current then, like the single-stream loop's.
-            slot.Partial ??= new ModelPartial(snapshot.Options.Segments, snapshot.Options.Dimension, snapshot.Epoch);
+            slot.Partial ??= Rent(snapshot);
             ProfileUpdater.Apply(profile, ev.ItemId, item, ev.Type, ev.Value, ev.Timestamp, snapshot, slot.Partial, scratch);
         }
     }
@@ -47,9 +49,28 @@ public sealed class Contributions : IDisposable
             }
             if (taken is null) continue;
             if (merged is null) merged = taken;
-            else merged.MergeFrom(taken, halfLifeMs);
+            else
+            {
+                merged.MergeFrom(taken, halfLifeMs);
+                Recycle(taken);
+            }
         }
         return merged;
+    }
+
+    /// <summary>Gives back a partial from <see cref="TakeAll"/> once it has been folded or encoded.</summary>
+    public void Recycle(ModelPartial partial)
+    {
+        lock (_spare) _spare.Push(partial);
+    }
+
+    private ModelPartial Rent(ModelSnapshot snapshot)
+    {
+        ModelPartial? spare;
+        lock (_spare) _spare.TryPop(out spare);
+        if (spare is null) return new ModelPartial(snapshot.Options.Segments, snapshot.Options.Dimension, snapshot.Epoch);
+        spare.Reset(snapshot.Epoch);
+        return spare;
     }
 
     /// <inheritdoc />

@@ -21,6 +21,7 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
     private readonly Thread _pump;
     private readonly AutoResetEvent _work = new(false);
     private volatile bool _stopping;
+    private int _waiting;
     private long _generations;
 
     /// <summary>A reader's place in one partition; touched by the pump thread only.</summary>
@@ -55,7 +56,8 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
             offset = _log[partition].Count;
             _log[partition].Add(new FeedRecord(offset, ev));
         }
-        _work.Set();
+        // A wake-up is a system call: only for a pump that is waiting.
+        if (Volatile.Read(ref _waiting) != 0) _work.Set();
         return offset;
     }
 
@@ -144,7 +146,11 @@ public sealed class MemoryFeed : IPartitionFeed, IDisposable
                 lane.Target.Tell(new PartitionMessage.Records(lane.Generation, batch));
                 sent = true;
             }
-            if (!sent) _work.WaitOne(TimeSpan.FromMilliseconds(50));
+            if (sent) continue;
+            // Say it waits, then look once more: an append either sees the flag or is seen by that look.
+            if (Interlocked.Exchange(ref _waiting, 1) == 0) continue;
+            _work.WaitOne(TimeSpan.FromMilliseconds(50));
+            Volatile.Write(ref _waiting, 0);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
@@ -57,7 +58,9 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     private readonly Dictionary<string, long> _lastSent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _coveredTo = new(StringComparer.Ordinal);
     private HashSet<string> _sentSinceCommit = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<FeedRecord>> _outgoing = new(StringComparer.Ordinal);
+    // One drain's records and how many each user gets: they go out grouped by user, as slices of one array.
+    private readonly List<FeedRecord> _draining = [];
+    private readonly Dictionary<string, (int Count, int Start)> _outgoing = new(StringComparer.Ordinal);
     private long _generation;
     private long _position;
     private int _epoch;
@@ -248,20 +251,41 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 skipped++;
                 continue;
             }
-            if (!_outgoing.TryGetValue(ev.UserId, out var events)) _outgoing[ev.UserId] = events = [];
-            events.Add(record);
+            _draining.Add(record);
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_outgoing, ev.UserId, out _);
+            slot.Count++;
         }
         if (skipped > 0) _node.Feed.Grant(_partition, skipped);
-        var now = Environment.TickCount64;
-        foreach (var (user, events) in _outgoing)
+        if (_draining.Count > 0) Send();
+        if (_sentSinceCommit.Count >= _options.CommitEvery) StartCommit();
+    }
+
+    /// <summary>Sends each user its records of this drain, in offset order, in one message (a slice of one array for all).</summary>
+    private void Send()
+    {
+        var all = new FeedRecord[_draining.Count];
+        var start = 0;
+        foreach (var (user, (count, _)) in _outgoing)
         {
+            _outgoing[user] = (0, start);
+            start += count;
+        }
+        foreach (var record in _draining)
+        {
+            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_outgoing, record.Event!.UserId);
+            all[slot.Start + slot.Count++] = record;
+        }
+        var now = Environment.TickCount64;
+        foreach (var (user, (count, first)) in _outgoing)
+        {
+            var events = new ArraySegment<FeedRecord>(all, first, count);
             var previous = _lastSent.TryGetValue(user, out var p) ? p : -1;
             _lastSent[user] = events[^1].Offset;
             _sentSinceCommit.Add(user);
             (_residents.Touch(user, now) ?? _node.Region).Tell(new UserCommand.Apply(user, _partition, previous, _epoch, events), Self);
         }
         _outgoing.Clear();
-        if (_sentSinceCommit.Count >= _options.CommitEvery) StartCommit();
+        _draining.Clear();
     }
 
     /// <summary>

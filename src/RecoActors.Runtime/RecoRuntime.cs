@@ -41,8 +41,9 @@ public sealed class RecoRuntime
         node.Segments = system.ActorOf(SegmentActor.Props(node.Model, node.Contributions, node.Options.FoldInterval, publish, folded), "segments");
         var sharding = ClusterSharding.Get(system);
         var settings = ClusterShardingSettings.Create(system).WithRole(RuntimeConfig.NodeRole);
+        var users = UserActor.Props(node);
         node.Region = sharding.Start(TypeName,
-            id => id == UserMessageExtractor.PartitionEntityId ? PartitionActor.Props(node) : UserActor.Props(id, node),
+            id => id == UserMessageExtractor.PartitionEntityId ? PartitionActor.Props(node) : users,
             settings, new UserMessageExtractor(node), sharding.DefaultShardAllocationStrategy(settings), StopEntity.Instance);
         var keepAlive = system.ActorOf(PartitionKeepAlive.Props(node), "partition-keep-alive");
         // Stop waking partitions before the region hands them off, or the wakes would start them again while it leaves.

@@ -13,17 +13,38 @@ namespace RecoActors.Runtime;
 /// </remarks>
 internal sealed class ResidentSet(ResidentBudget budget)
 {
+    /// <summary>A resident user, linked into the recency order (its own links: a list node each would add 48 bytes per user).</summary>
     private sealed class Entry(string userId, IActorRef entity, long touchedAt)
     {
         public readonly string UserId = userId;
         public readonly IActorRef Entity = entity;
         public long TouchedAt = touchedAt;
+        public Entry? Older, Newer;
     }
 
-    private readonly LinkedList<Entry> _recency = new();
-    private readonly Dictionary<string, LinkedListNode<Entry>> _byUser = new(StringComparer.Ordinal);
+    // Least recently sent to first.
+    private Entry? _oldest, _newest;
+    private readonly Dictionary<string, Entry> _byUser = new(StringComparer.Ordinal);
     private readonly HashSet<string> _starting = new(StringComparer.Ordinal);
     private readonly HashSet<string> _evicting = new(StringComparer.Ordinal);
+
+    private void Link(Entry entry)
+    {
+        entry.Older = _newest;
+        entry.Newer = null;
+        if (_newest is null) _oldest = entry;
+        else _newest.Newer = entry;
+        _newest = entry;
+    }
+
+    private void Unlink(Entry entry)
+    {
+        if (entry.Older is null) _oldest = entry.Newer;
+        else entry.Older.Newer = entry.Newer;
+        if (entry.Newer is null) _newest = entry.Older;
+        else entry.Newer.Older = entry.Older;
+        entry.Older = entry.Newer = null;
+    }
 
     /// <summary>Users whose entity has loaded and not stopped.</summary>
     public int Count => _byUser.Count;
@@ -53,37 +74,40 @@ internal sealed class ResidentSet(ResidentBudget budget)
         if (_starting.Remove(userId)) budget.Release();
         if (_byUser.TryGetValue(userId, out var known))
         {
-            if (!Equals(known.Value.Entity, entity))
+            if (!Equals(known.Entity, entity))
             {
                 // A new incarnation (restarted by the shard after a passivation with messages buffered for it).
-                _recency.Remove(known);
-                _byUser[userId] = _recency.AddLast(new Entry(userId, entity, now));
+                Unlink(known);
+                Link(_byUser[userId] = new Entry(userId, entity, now));
                 _evicting.Remove(userId);
             }
             return false;
         }
-        _byUser[userId] = _recency.AddLast(new Entry(userId, entity, now));
+        Link(_byUser[userId] = new Entry(userId, entity, now));
         return true;
     }
 
     /// <summary>Marks the user as just sent to; returns its entity when a message may go straight to it.</summary>
     public IActorRef? Touch(string userId, long now)
     {
-        if (!_byUser.TryGetValue(userId, out var node)) return null;
-        node.Value.TouchedAt = now;
-        _recency.Remove(node);
-        _recency.AddLast(node);
-        return _evicting.Contains(userId) ? null : node.Value.Entity;
+        if (!_byUser.TryGetValue(userId, out var entry)) return null;
+        entry.TouchedAt = now;
+        if (entry != _newest)
+        {
+            Unlink(entry);
+            Link(entry);
+        }
+        return _evicting.Contains(userId) ? null : entry.Entity;
     }
 
     /// <summary>The user's entity, if a message may go straight to it.</summary>
     public IActorRef? EntityOf(string userId) =>
-        _byUser.TryGetValue(userId, out var node) && !_evicting.Contains(userId) ? node.Value.Entity : null;
+        _byUser.TryGetValue(userId, out var entry) && !_evicting.Contains(userId) ? entry.Entity : null;
 
     /// <summary>The user's entity stopped.</summary>
     public void Stopped(string userId)
     {
-        if (_byUser.Remove(userId, out var node)) _recency.Remove(node);
+        if (_byUser.Remove(userId, out var entry)) Unlink(entry);
         _evicting.Remove(userId);
         if (_starting.Remove(userId)) budget.Release();
     }
@@ -99,8 +123,8 @@ internal sealed class ResidentSet(ResidentBudget budget)
     public List<(string UserId, IActorRef Entity)> Evict(int count, string? except = null)
     {
         var chosen = new List<(string, IActorRef)>();
-        for (var node = _recency.First; node is not null && chosen.Count < count; node = node.Next)
-            if (node.Value.UserId != except && _evicting.Add(node.Value.UserId)) chosen.Add((node.Value.UserId, node.Value.Entity));
+        for (var entry = _oldest; entry is not null && chosen.Count < count; entry = entry.Newer)
+            if (entry.UserId != except && _evicting.Add(entry.UserId)) chosen.Add((entry.UserId, entry.Entity));
         return chosen;
     }
 
@@ -108,8 +132,8 @@ internal sealed class ResidentSet(ResidentBudget budget)
     public List<(string UserId, IActorRef Entity)> Idle(long before)
     {
         var chosen = new List<(string, IActorRef)>();
-        for (var node = _recency.First; node is not null && node.Value.TouchedAt < before; node = node.Next)
-            if (_evicting.Add(node.Value.UserId)) chosen.Add((node.Value.UserId, node.Value.Entity));
+        for (var entry = _oldest; entry is not null && entry.TouchedAt < before; entry = entry.Newer)
+            if (_evicting.Add(entry.UserId)) chosen.Add((entry.UserId, entry.Entity));
         return chosen;
     }
 

@@ -4,8 +4,7 @@ using RecoActors.Core;
 namespace RecoActors.Runtime;
 
 /// <summary>
-/// Keeps the node's segment models: every fold interval it takes what the users contributed (and any partial told
-/// to it), and folds that into the <see cref="GlobalModel"/>, publishing a new snapshot that users and rankings read.
+/// Keeps the node's segment models: every fold interval it takes what the users contributed and folds that into the <see cref="GlobalModel"/>, publishing a new snapshot that users and rankings read.
 /// </summary>
 /// <remarks>
 /// Across nodes (<paramref name="publish"/> given) the merged partial is published instead of folded, and the model
@@ -14,7 +13,7 @@ namespace RecoActors.Runtime;
 /// partition's thread, is what lets a node use a second core: a fold costs milliseconds, an event a microsecond.
 /// </remarks>
 /// <param name="model">The node's model.</param>
-/// <param name="contributions">What the node's users contribute; null when partials are only told.</param>
+/// <param name="contributions">What the node's users contribute; null when it folds only what the exchange delivers.</param>
 /// <param name="foldInterval">How long contributions gather before they are folded (or published).</param>
 /// <param name="publish">Sends a merged partial to every node; null folds locally (one node).</param>
 /// <param name="folded">Told the number of events in each partial folded.</param>
@@ -23,13 +22,6 @@ public sealed class SegmentActor(GlobalModel model, Contributions? contributions
     : UntypedActor, IWithTimers
 {
     private const string FoldTimer = "fold";
-
-    /// <summary>
-    /// A merged partial is published early once it covers this many events: its co-visitation pairs grow with the
-    /// events, and a partial that outgrows the partials topic's record size is lost.
-    /// </summary>
-    private const long PublishEvery = 10_000;
-    private ModelPartial _pending = model.NewPartial();
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -50,11 +42,6 @@ public sealed class SegmentActor(GlobalModel model, Contributions? contributions
     {
         switch (message)
         {
-            case SegmentCommand.Contribute contribute:
-                Gather(contribute.Partial);
-                if (publish is not null && _pending.Events >= PublishEvery) FoldPending();
-                else if (!Timers.IsTimerActive(FoldTimer)) Timers.StartSingleTimer(FoldTimer, SegmentCommand.Fold.Instance, foldInterval);
-                break;
             case SegmentCommand.Fold:
                 FoldPending();
                 break;
@@ -74,20 +61,13 @@ public sealed class SegmentActor(GlobalModel model, Contributions? contributions
     /// <summary>What was contributed since the last fold is not lost on a graceful stop.</summary>
     protected override void PostStop() => FoldPending();
 
-    private void Gather(ModelPartial partial)
-    {
-        // A lone partial is folded as it is, so one stream folding every N events matches the single-stream loop bit for bit.
-        if (_pending.IsEmpty) _pending = partial;
-        else _pending.MergeFrom(partial, model.Current.Options.ModelHalfLifeMs);
-    }
-
     private void FoldPending()
     {
-        if (contributions?.TakeAll(model.Current.Options.ModelHalfLifeMs) is { } taken) Gather(taken);
-        if (_pending.IsEmpty) return;
-        if (publish is null) Apply(_pending);
-        else publish(_pending);
-        _pending = model.NewPartial();
+        // A lone thread's partial is folded as it is, so one stream folding every N events matches the single-stream loop bit for bit.
+        if (contributions?.TakeAll(model.Current.Options.ModelHalfLifeMs) is not { } taken) return;
+        if (publish is null) Apply(taken);
+        else publish(taken);
+        contributions.Recycle(taken);
     }
 
     private void Apply(ModelPartial partial)

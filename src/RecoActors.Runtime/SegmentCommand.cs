@@ -7,9 +7,6 @@ public abstract record SegmentCommand
 {
     private SegmentCommand() { }
 
-    /// <summary>A partition's model statistics since its last contribution.</summary>
-    public sealed record Contribute(ModelPartial Partial) : SegmentCommand;
-
     /// <summary>A partial from the exchange (any node's, this one's included): folded at once, in the exchange's order.</summary>
     public sealed record Exchanged(ModelPartial Partial) : SegmentCommand;
 

@@ -15,7 +15,7 @@ internal abstract record UserCommand(string UserId, int Partition) : IUserMessag
     /// tell that a message before this one was lost instead of skipping it.
     /// </summary>
     /// <remarks>A user's events that arrive together travel together: one message, one mailbox run, for all of them.</remarks>
-    public sealed record Apply(string UserId, int Partition, long Previous, int Epoch, IReadOnlyList<FeedRecord> Events) : UserCommand(UserId, Partition);
+    public sealed record Apply(string UserId, int Partition, long Previous, int Epoch, ArraySegment<FeedRecord> Events) : UserCommand(UserId, Partition);
 
     /// <summary>Reply with the state (if it changed since the last flush): the partition is committing cycle <paramref name="Cycle"/>.</summary>
     public sealed record Flush(string UserId, int Partition, long Cycle) : UserCommand(UserId, Partition);

@@ -10,6 +10,12 @@ if (args is ["pipeline"])
     await PipelineBenchmark.RunAsync();
     return;
 }
+if (args is ["memory"])
+{
+    var (resident, stored) = await AkkaPipeline.BytesPerUserAsync(new RecoActors.Core.ModelOptions());
+    Console.WriteLine($"bytes per resident user: {resident:N0}; stored state {stored:N0}");
+    return;
+}
 if (args is ["failover"])
 {
     await FailoverBenchmark.RunAsync();

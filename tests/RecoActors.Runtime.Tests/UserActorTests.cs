@@ -25,7 +25,7 @@ public sealed class UserActorTests() : Akka.TestKit.Xunit2.TestKit(CompactMailbo
     /// <summary>A user entity whose first message (a flush, from the partition) makes it load <paramref name="stored"/>.</summary>
     private IActorRef Start(UserRecord? stored)
     {
-        var user = Sys.ActorOf(UserActor.Props("u1", _node));
+        var user = Sys.ActorOf(UserActor.Props(_node), "u1");
         user.Tell(new UserCommand.Flush("u1", 0, 0), TestActor);
         Assert.Equal("u1", ExpectMsg<PartitionMessage.Load>().UserId);
         user.Tell(new Loaded(stored), TestActor);
@@ -33,7 +33,7 @@ public sealed class UserActorTests() : Akka.TestKit.Xunit2.TestKit(CompactMailbo
         return user;
     }
 
-    private static UserCommand.Apply Apply(BehaviourEvent ev, long offset, long previous) => new("u1", 0, previous, 0, [new FeedRecord(offset, ev)]);
+    private static UserCommand.Apply Apply(BehaviourEvent ev, long offset, long previous) => new("u1", 0, previous, 0, new[] { new FeedRecord(offset, ev) });
 
     [Fact]
     public void Applies_in_offset_order_acknowledges_replays_and_reports_a_missing_predecessor()
@@ -51,7 +51,7 @@ public sealed class UserActorTests() : Akka.TestKit.Xunit2.TestKit(CompactMailbo
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         // The lost one and its successor arrive together, as a replay sends them.
-        user.Tell(new UserCommand.Apply("u1", 0, 5, 0, [new FeedRecord(7, Event("b", 2_000)), new FeedRecord(9, Event("c", 3_000))]), TestActor);
+        user.Tell(new UserCommand.Apply("u1", 0, 5, 0, new[] { new FeedRecord(7, Event("b", 2_000)), new FeedRecord(9, Event("c", 3_000)) }), TestActor);
         Assert.Equal(9, LastApplied(user));
         Assert.Equal(3, _node.Applied);
 
@@ -75,7 +75,7 @@ public sealed class UserActorTests() : Akka.TestKit.Xunit2.TestKit(CompactMailbo
     [Fact]
     public void A_user_first_asked_by_a_reader_loads_through_the_region_and_answers_the_reader()
     {
-        var user = Sys.ActorOf(UserActor.Props("u1", _node));
+        var user = Sys.ActorOf(UserActor.Props(_node), "u1");
         var reader = CreateTestProbe();
         user.Tell(new ReadUser("u1"), reader);
         Assert.Equal("u1", ExpectMsg<PartitionMessage.Load>().UserId);
@@ -111,8 +111,10 @@ public sealed class UserActorTests() : Akka.TestKit.Xunit2.TestKit(CompactMailbo
     {
         var first = Start(null);
         first.Tell(Apply(Event("a", 1_000), 4, -1), TestActor);
+        Watch(first);
         first.Tell(StopEntity.Instance, TestActor);
         var stored = ExpectMsg<PartitionMessage.Stopped>().State;
+        ExpectTerminated(first); // its name is free again once it has stopped
 
         var again = Start(stored);
         again.Tell(Apply(Event("a", 1_000), 4, -1), TestActor);
