@@ -21,7 +21,7 @@ namespace RecoActors.Runtime;
 /// </remarks>
 public sealed class KafkaFeed : IPartitionFeed, IDisposable
 {
-    private const int BatchSize = 512;
+    private const int BatchSize = 512, RunLength = 4_096;
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan WarnEvery = TimeSpan.FromSeconds(10);
     private readonly KafkaOptions _options;
@@ -38,6 +38,9 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     private volatile bool _stopping;
     private long _generations;
     private long _wrongPartition;
+    // Touched by the loop's thread only: records held in batches not yet handed over, and lanes paused for credit.
+    private int _buffered;
+    private int _paused;
     // Per partition, the highest offset this node has screened: a replay or a restarted partition actor reads records
     // again, and a record sent to the dead-letter topic once is not sent again (a take-over by another node may).
     private readonly long[] _screenedTo;
@@ -72,6 +75,12 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         Array.Fill(_screenedTo, -1);
         var config = options.ToConsumerConfig(clientId);
         config.FetchWaitMaxMs = 50;
+        // A partition whose local queue is over librdkafka's thresholds fetches again only after this; its default,
+        // a second, stalled a feed paced by credit: 125k records/s from the mock cluster with it, 375–435k with 10 ms.
+        config.Set("fetch.queue.backoff.ms", "10");
+        // Not the topic (marshalled from native for every record, and it is always the events topic); headers and
+        // timestamps stay, as a dead letter keeps them.
+        config.ConsumeResultFields = "headers,timestamp";
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka consumer {ClientId}: {Reason}", clientId, error.Reason))
             .SetLogHandler((_, m) => _logger.Log(m.Level <= SyslogLevel.Warning ? LogLevel.Warning : LogLevel.Debug, "librdkafka {Facility}: {Message}", m.Facility, m.Message))
@@ -94,7 +103,11 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         _commands.Enqueue(() =>
         {
             var tp = new TopicPartition(_options.EventsTopic, partition);
-            if (_lanes.Remove(partition)) _consumer.IncrementalUnassign([tp]);
+            if (_lanes.Remove(partition, out var old))
+            {
+                Forget(old);
+                _consumer.IncrementalUnassign([tp]);
+            }
             _lanes[partition] = new Lane(tp, target, generation, offset);
             _consumer.IncrementalAssign([new TopicPartitionOffset(tp, new Offset(offset))]);
         });
@@ -111,10 +124,12 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
             if (!_lanes.TryGetValue(partition, out var lane)) return;
             lane.Generation = generation;
             lane.Position = offset;
+            _buffered -= lane.Batch.Count;
             lane.Batch = new List<FeedRecord>(BatchSize);
             if (lane.Paused)
             {
                 lane.Paused = false;
+                _paused--;
                 _consumer.Resume([lane.Partition]);
             }
             _consumer.Seek(new TopicPartitionOffset(lane.Partition, new Offset(offset)));
@@ -127,8 +142,16 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     {
         if (!_lanes.TryGetValue(partition, out var lane) || lane.Generation > generation) return;
         _lanes.Remove(partition);
+        Forget(lane);
         _consumer.IncrementalUnassign([lane.Partition]);
     });
+
+    /// <summary>A lane closed: what it held back is dropped (its actor is gone or replaced), and it counts as paused no more.</summary>
+    private void Forget(Lane lane)
+    {
+        _buffered -= lane.Batch.Count;
+        if (lane.Paused) _paused--;
+    }
 
     /// <inheritdoc />
     public void Grant(int partition, int records) => Interlocked.Add(ref _credit[partition], records);
@@ -174,40 +197,57 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     private void Step()
     {
         while (_commands.TryDequeue(out var command)) command();
+        if (_paused > 0) ResumeWithCredit();
+        // Read what has arrived, a bounded run at a time so calls from actors are not kept waiting; wait for records
+        // only when none are held back in batches, and hand every batch over once the consumer has run dry.
+        for (var read = 0; read < RunLength; read++)
+        {
+            ConsumeResult<byte[]?, byte[]?>? record;
+            try
+            {
+                record = _consumer.Consume(read == 0 && _buffered == 0 ? PollTimeout : TimeSpan.Zero);
+            }
+            catch (ConsumeException ex)
+            {
+                _logger.LogWarning("Kafka feed could not read: {Reason}", ex.Error.Reason);
+                return;
+            }
+            if (record is null)
+            {
+                FlushAll();
+                UpdateEnds();
+                return;
+            }
+            Take(record);
+        }
+    }
+
+    private void ResumeWithCredit()
+    {
         foreach (var paused in _lanes.Values)
         {
             if (!paused.Paused || Volatile.Read(ref _credit[paused.Partition.Partition.Value]) <= 0) continue;
             // Resume first: librdkafka resumes from the last position handed out, so the seek must come after it.
             paused.Paused = false;
+            _paused--;
             _consumer.Resume([paused.Partition]);
             _consumer.Seek(new TopicPartitionOffset(paused.Partition, new Offset(paused.Position)));
         }
-        var pending = _lanes.Values.Any(l => l.Batch.Count > 0);
-        ConsumeResult<byte[]?, byte[]?>? record;
-        try
-        {
-            record = _consumer.Consume(pending ? TimeSpan.Zero : PollTimeout);
-        }
-        catch (ConsumeException ex)
-        {
-            _logger.LogWarning("Kafka feed could not read: {Reason}", ex.Error.Reason);
-            return;
-        }
-        if (record is null || record.IsPartitionEOF)
-        {
-            FlushAll();
-            UpdateEnds();
-            return;
-        }
+    }
+
+    private void Take(ConsumeResult<byte[]?, byte[]?> record)
+    {
         var p = record.Partition.Value;
         // A closed partition, a paused one (fetched before the pause took effect) or one from before a seek: read again later.
         if (!_lanes.TryGetValue(p, out var lane) || lane.Paused || record.Offset.Value < lane.Position) return;
         lane.Position = record.Offset.Value + 1;
         lane.Batch.Add(new FeedRecord(record.Offset.Value, Decode(record)));
+        _buffered++;
         if (Interlocked.Decrement(ref _credit[p]) <= 0)
         {
             Flush(lane);
             lane.Paused = true;
+            _paused++;
             _consumer.Pause([lane.Partition]);
         }
         else if (lane.Batch.Count >= BatchSize) Flush(lane);
@@ -221,7 +261,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         if (first) _screenedTo[p] = record.Offset.Value;
         if (!EventCodec.TryDecode(record.Message.Value, _rules, out var ev, out var error))
         {
-            if (first) _deadLetters.Send(record, error);
+            if (first) DeadLetter(record, error);
             return null;
         }
         var owner = Murmur2Partitioner.Partition(ev.UserId, _partitions);
@@ -230,7 +270,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         // this user's events in two shards.
         if (!first) return null;
         Interlocked.Increment(ref _wrongPartition);
-        _deadLetters.Send(record, new DecodeError("wrong-partition",
+        DeadLetter(record, new DecodeError("wrong-partition",
             $"user '{ev.UserId}' belongs to partition {owner} (murmur2 of the user id, the Java client's partitioner; librdkafka's 'murmur2_random') but the record is on partition {record.Partition.Value}: produce keyed by user id with that partitioner"));
         var now = Environment.TickCount64;
         if (now - _lastWrongPartitionWarning >= WarnEvery.TotalMilliseconds)
@@ -242,9 +282,14 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         return null;
     }
 
+    private void DeadLetter(ConsumeResult<byte[]?, byte[]?> record, DecodeError error) =>
+        _deadLetters.Send(new TopicPartitionOffset(_options.EventsTopic, record.Partition, record.Offset), record.Message.Key, record.Message.Value, error,
+            record.Message.Headers, record.Message.Timestamp);
+
     private void Flush(Lane lane)
     {
         if (lane.Batch.Count == 0) return;
+        _buffered -= lane.Batch.Count;
         lane.Target.Tell(new PartitionMessage.Records(lane.Generation, lane.Batch));
         lane.Batch = new List<FeedRecord>(BatchSize);
     }
