@@ -166,7 +166,9 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 OnLoad(load.UserId);
                 break;
             case PartitionMessage.Flushed flushed:
-                if (!_residents.Holds(flushed.UserId)) _residents.Loaded(flushed.UserId, Sender, Environment.TickCount64);
+                // A user that answers is running: one this actor has not seen load (it ran before this actor restarted,
+                // or took its first message here as a running entity) is resident from now on, and no longer starting.
+                if (!_residents.IsLoaded(flushed.UserId)) _residents.Loaded(flushed.UserId, Sender, Environment.TickCount64);
                 OnState(flushed.UserId, flushed.LastApplied, flushed.State);
                 if (flushed.Cycle == _cycle) Answered(flushed.UserId, flushed.LastApplied);
                 break;

@@ -59,6 +59,9 @@ internal sealed class ResidentSet(ResidentBudget budget)
     /// <summary>Whether the user is resident or on its way to being so.</summary>
     public bool Holds(string userId) => _byUser.ContainsKey(userId) || _starting.Contains(userId);
 
+    /// <summary>Whether the user's entity has loaded (or answered) and not stopped.</summary>
+    public bool IsLoaded(string userId) => _byUser.ContainsKey(userId);
+
     /// <summary>Whether the user was asked to passivate and has not stopped yet.</summary>
     public bool IsEvicting(string userId) => _evicting.ContainsKey(userId);
 

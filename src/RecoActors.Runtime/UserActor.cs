@@ -118,14 +118,15 @@ internal sealed class UserActor : UntypedActor
                 Context.Stop(Self);
                 break;
             default:
-                if (_waiting is null)
+                if (message is UserCommand && !Equals(Sender, _partitionActor))
                 {
-                    _waiting = [];
-                    var load = new PartitionMessage.Load(_partition, _userId);
-                    if (message is UserCommand) Sender.Tell(load);
-                    else _node.Region.Tell(load);
+                    // Asked of the partition actor that wrote: the one asked before may have stopped before it answered
+                    // (a store outage restarts partition actors), and its successor never saw the request.
+                    _partitionActor = Sender;
+                    Sender.Tell(new PartitionMessage.Load(_partition, _userId));
                 }
-                _waiting.Add((message, Sender));
+                else if (_waiting is null) _node.Region.Tell(new PartitionMessage.Load(_partition, _userId));
+                (_waiting ??= []).Add((message, Sender));
                 break;
         }
     }
@@ -148,6 +149,9 @@ internal sealed class UserActor : UntypedActor
                 break;
             case ReadUser:
                 ReplyTo.Tell(new UserRead(_userId, _node.NodeId, _lastApplied, _profile is { EventsApplied: > 0 } p ? ProfileState.Of(p, i => _node.Catalog[i]) : null));
+                break;
+            case Loaded:
+                // A second answer: the load was asked again of a newer partition actor.
                 break;
             case UserCommand.Evict:
                 // The state goes to whoever asked: a partition actor that replaced a failed one must hear that this user stopped.
@@ -176,6 +180,8 @@ internal sealed class UserActor : UntypedActor
                 break;
             case UserCommand.Flush flush:
                 ReplyTo.Tell(new PartitionMessage.Flushed(_userId, flush.Cycle, _lastApplied, null));
+                break;
+            case Loaded:
                 break;
             case ReadUser:
                 ReplyTo.Tell(new Status.Failure(new InvalidOperationException($"the stored state of user '{_userId}' cannot be read; it is kept as it is for inspection")));

@@ -4,7 +4,8 @@ namespace RecoActors.Runtime.Tests;
 
 /// <summary>
 /// The store goes away while events arrive: ingest pauses with a rate-limited warning, the node stays up and in the
-/// cluster, and once the store is back it resumes by itself and loses nothing. Run against each store.
+/// cluster, and once the store is back it resumes by itself and loses nothing. Run against each store, with room for
+/// 40 of the 80 users (3 per partition), so users passivate and load again while partition actors restart.
 /// </summary>
 public abstract class StoreOutageContract : StoreContract
 {
@@ -23,7 +24,7 @@ public abstract class StoreOutageContract : StoreContract
     public async Task Ingest_pauses_with_a_rate_limited_warning_and_resumes_by_itself_losing_nothing()
     {
         await using var node = await TestNode.StartAsync("node-a", Store.Store, Feed, Partitions, Model,
-            new RuntimeOptions { CommitInterval = TimeSpan.FromMilliseconds(300), MaxInFlight = 256 });
+            new RuntimeOptions { CommitInterval = TimeSpan.FromMilliseconds(300), MaxInFlight = 256, MaxResidentUsers = 40 });
         var first = Append(600, seed: 1, t0: 1_600_000_000_000);
         await Eventually.True(() => Durable() == first.Count, Within, "the first 600 events durable");
 

@@ -86,6 +86,26 @@ public sealed class UserActorTests() : Akka.TestKit.Xunit2.TestKit(CompactMailbo
     }
 
     [Fact]
+    public void A_load_whose_partition_actor_stopped_is_asked_again_of_the_one_that_replaced_it()
+    {
+        var user = Sys.ActorOf(UserActor.Props(_node), "u1");
+        var stopped = CreateTestProbe();
+        user.Tell(Apply(Event("a", 1_000), 3, -1), stopped);
+        Assert.Equal("u1", stopped.ExpectMsg<PartitionMessage.Load>().UserId);
+
+        // The first partition actor never answers; its successor's first message makes the user ask it instead.
+        user.Tell(new UserCommand.Flush("u1", 0, 1), TestActor);
+        Assert.Equal("u1", ExpectMsg<PartitionMessage.Load>().UserId);
+        user.Tell(new Loaded(null), TestActor);
+        var flushed = ExpectMsg<PartitionMessage.Flushed>();
+        Assert.Equal((1L, 3L), (flushed.Cycle, flushed.LastApplied));
+        user.Tell(new Loaded(null), stopped); // a late answer to the first request changes nothing
+        user.Tell(new ReadUser("u1"), TestActor);
+        var read = ExpectMsg<UserRead>();
+        Assert.Equal((3L, 1L), (read.LastOffset, read.Profile!.EventsApplied));
+    }
+
+    [Fact]
     public void Flushes_its_state_once_per_change_and_leaves_it_when_it_stops()
     {
         var user = Start(null);
