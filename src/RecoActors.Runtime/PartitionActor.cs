@@ -309,7 +309,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             return true;
         }
         var needed = 1 - room - _residents.Evicting;
-        if (needed > 0) Evict(_residents.Evict(Math.Max(needed, _share / 16)));
+        if (needed > 0) Evict(_residents.Evict(Math.Max(needed, _share / 16), Environment.TickCount64));
         return false;
     }
 
@@ -330,7 +330,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         Sender.Tell(new Loaded(_users.GetValueOrDefault(userId)));
         // A user started by a read rather than by an event counts against the share too.
         if (_residents.Loaded(userId, Sender, Environment.TickCount64))
-            Evict(_residents.Evict(_residents.Count + _residents.Starting - _share - _residents.Evicting, except: userId));
+            Evict(_residents.Evict(_residents.Count + _residents.Starting - _share - _residents.Evicting, Environment.TickCount64, except: userId));
         if (_backlog.Count > 0 && !_handingOff) Drain();
     }
 
@@ -451,13 +451,16 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         }
         if (_backlog.Count > 0)
         {
-            // Waiting for room: ask again, in case a passivation request was lost.
-            _residents.AskAgain();
+            // Waiting for room: a passivation asked for long ago is asked again through the shard, not the entity's ref,
+            // since that entity may have stopped without a word; the shard starts the user again for the message (its
+            // Stopped follows either way) or buffers it for a user still stopping.
+            foreach (var user in _residents.Overdue(now - (long)_options.CommitTimeout.TotalMilliseconds, now))
+                Context.Parent.Tell(new UserCommand.Evict(user, _partition));
             Drain();
         }
         // Partitions that joined this node since shrink every share: give back what is over; and passivate the idle.
-        Evict(_residents.Evict(_residents.Count - _share));
-        Evict(_residents.Idle(now - (long)_options.PassivateAfter.TotalMilliseconds));
+        Evict(_residents.Evict(_residents.Count - _share, now));
+        Evict(_residents.Idle(now - (long)_options.PassivateAfter.TotalMilliseconds, now));
         Report();
     }
 

@@ -26,7 +26,8 @@ internal sealed class ResidentSet(ResidentBudget budget)
     private Entry? _oldest, _newest;
     private readonly Dictionary<string, Entry> _byUser = new(StringComparer.Ordinal);
     private readonly HashSet<string> _starting = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _evicting = new(StringComparer.Ordinal);
+    // Users asked to passivate, and when.
+    private readonly Dictionary<string, long> _evicting = new(StringComparer.Ordinal);
 
     private void Link(Entry entry)
     {
@@ -62,7 +63,7 @@ internal sealed class ResidentSet(ResidentBudget budget)
     public bool IsLoaded(string userId) => _byUser.ContainsKey(userId);
 
     /// <summary>Whether the user was asked to passivate and has not stopped yet.</summary>
-    public bool IsEvicting(string userId) => _evicting.Contains(userId);
+    public bool IsEvicting(string userId) => _evicting.ContainsKey(userId);
 
     /// <summary>A first message goes to a user that is not resident: its entity will load.</summary>
     public void Start(string userId)
@@ -100,12 +101,12 @@ internal sealed class ResidentSet(ResidentBudget budget)
             Unlink(entry);
             Link(entry);
         }
-        return _evicting.Contains(userId) ? null : entry.Entity;
+        return _evicting.ContainsKey(userId) ? null : entry.Entity;
     }
 
     /// <summary>The user's entity, if a message may go straight to it.</summary>
     public IActorRef? EntityOf(string userId) =>
-        _byUser.TryGetValue(userId, out var entry) && !_evicting.Contains(userId) ? entry.Entity : null;
+        _byUser.TryGetValue(userId, out var entry) && !_evicting.ContainsKey(userId) ? entry.Entity : null;
 
     /// <summary>The user's entity stopped.</summary>
     public void Stopped(string userId)
@@ -123,23 +124,28 @@ internal sealed class ResidentSet(ResidentBudget budget)
     }
 
     /// <summary>Picks <paramref name="count"/> more users to passivate (beyond those already asked), least recently used first.</summary>
-    public List<(string UserId, IActorRef Entity)> Evict(int count, string? except = null)
+    public List<(string UserId, IActorRef Entity)> Evict(int count, long now, string? except = null)
     {
         var chosen = new List<(string, IActorRef)>();
         for (var entry = _oldest; entry is not null && chosen.Count < count; entry = entry.Newer)
-            if (entry.UserId != except && _evicting.Add(entry.UserId)) chosen.Add((entry.UserId, entry.Entity));
+            if (entry.UserId != except && _evicting.TryAdd(entry.UserId, now)) chosen.Add((entry.UserId, entry.Entity));
         return chosen;
     }
 
     /// <summary>Picks the users not sent to since <paramref name="before"/> for passivation.</summary>
-    public List<(string UserId, IActorRef Entity)> Idle(long before)
+    public List<(string UserId, IActorRef Entity)> Idle(long before, long now)
     {
         var chosen = new List<(string, IActorRef)>();
         for (var entry = _oldest; entry is not null && entry.TouchedAt < before; entry = entry.Newer)
-            if (_evicting.Add(entry.UserId)) chosen.Add((entry.UserId, entry.Entity));
+            if (_evicting.TryAdd(entry.UserId, now)) chosen.Add((entry.UserId, entry.Entity));
         return chosen;
     }
 
-    /// <summary>Forgets which passivations were asked for, so they are asked again (one may have been lost).</summary>
-    public void AskAgain() => _evicting.Clear();
+    /// <summary>The users asked to passivate before <paramref name="before"/> that have not stopped, marked as asked again at <paramref name="now"/>.</summary>
+    public List<string> Overdue(long before, long now)
+    {
+        var overdue = _evicting.Where(e => e.Value < before).Select(e => e.Key).ToList();
+        foreach (var user in overdue) _evicting[user] = now;
+        return overdue;
+    }
 }

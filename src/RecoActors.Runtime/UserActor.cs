@@ -96,8 +96,7 @@ internal sealed class UserActor : UntypedActor
 
     /// <summary>
     /// Loading: the first message asks the partition actor for the stored state (straight back to it when the message
-    /// came from it, else through the region), and a message from another partition actor asks that one; everything
-    /// waits for the answer, except a stop (nothing was applied).
+    /// came from it, else through the region); everything waits for the answer, except a stop (nothing was applied).
     /// </summary>
     private void Loading(object message)
     {
