@@ -53,13 +53,6 @@ public sealed class DeadLetterWriter : IDisposable
         return new DeadLetterWriter(producer, options.DeadLetterTopic, logger);
     }
 
-    /// <summary>Queues a dead letter for a consumed record; <see cref="Flush"/> confirms it.</summary>
-    public void Send(ConsumeResult<byte[]?, byte[]?> source, DecodeError reason)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        Send(source.TopicPartitionOffset, source.Message.Key, source.Message.Value, reason, source.Message.Headers, source.Message.Timestamp);
-    }
-
     /// <summary>Queues a dead letter for the record at <paramref name="source"/> with the given key and value (its original bytes, or a re-encoding).</summary>
     public void Send(TopicPartitionOffset source, byte[]? key, byte[]? value, DecodeError reason, Headers? original = null, Timestamp? timestamp = null)
     {

@@ -38,8 +38,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     private volatile bool _stopping;
     private long _generations;
     private long _wrongPartition;
-    // Touched by the loop's thread only: records held in batches not yet handed over, and lanes paused for credit.
-    private int _buffered;
+    // Lanes paused for credit; touched by the loop's thread only.
     private int _paused;
     // Per partition, the highest offset this node has screened: a replay or a restarted partition actor reads records
     // again, and a record sent to the dead-letter topic once is not sent again (a take-over by another node may).
@@ -124,7 +123,6 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
             if (!_lanes.TryGetValue(partition, out var lane)) return;
             lane.Generation = generation;
             lane.Position = offset;
-            _buffered -= lane.Batch.Count;
             lane.Batch = new List<FeedRecord>(BatchSize);
             if (lane.Paused)
             {
@@ -146,10 +144,9 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         _consumer.IncrementalUnassign([lane.Partition]);
     });
 
-    /// <summary>A lane closed: what it held back is dropped (its actor is gone or replaced), and it counts as paused no more.</summary>
+    /// <summary>A lane closed: it counts as paused no more.</summary>
     private void Forget(Lane lane)
     {
-        _buffered -= lane.Batch.Count;
         if (lane.Paused) _paused--;
     }
 
@@ -198,14 +195,14 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     {
         while (_commands.TryDequeue(out var command)) command();
         if (_paused > 0) ResumeWithCredit();
-        // Read what has arrived, a bounded run at a time so calls from actors are not kept waiting; wait for records
-        // only when none are held back in batches, and hand every batch over once the consumer has run dry.
+        // Read what has arrived, a bounded run at a time so calls from actors are not kept waiting, and hand every
+        // batch over at the end of the run (the first read waits for records; later ones take what is there).
         for (var read = 0; read < RunLength; read++)
         {
             ConsumeResult<byte[]?, byte[]?>? record;
             try
             {
-                record = _consumer.Consume(read == 0 && _buffered == 0 ? PollTimeout : TimeSpan.Zero);
+                record = _consumer.Consume(read == 0 ? PollTimeout : TimeSpan.Zero);
             }
             catch (ConsumeException ex)
             {
@@ -220,6 +217,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
             }
             Take(record);
         }
+        FlushAll();
     }
 
     private void ResumeWithCredit()
@@ -242,7 +240,6 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         if (!_lanes.TryGetValue(p, out var lane) || lane.Paused || record.Offset.Value < lane.Position) return;
         lane.Position = record.Offset.Value + 1;
         lane.Batch.Add(new FeedRecord(record.Offset.Value, Decode(record)));
-        _buffered++;
         if (Interlocked.Decrement(ref _credit[p]) <= 0)
         {
             Flush(lane);
@@ -289,7 +286,6 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     private void Flush(Lane lane)
     {
         if (lane.Batch.Count == 0) return;
-        _buffered -= lane.Batch.Count;
         lane.Target.Tell(new PartitionMessage.Records(lane.Generation, lane.Batch));
         lane.Batch = new List<FeedRecord>(BatchSize);
     }

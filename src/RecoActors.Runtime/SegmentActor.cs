@@ -4,7 +4,8 @@ using RecoActors.Core;
 namespace RecoActors.Runtime;
 
 /// <summary>
-/// Keeps the node's segment models: every fold interval it takes what the users contributed and folds that into the <see cref="GlobalModel"/>, publishing a new snapshot that users and rankings read.
+/// Keeps the node's segment models: every fold interval it takes what the users contributed and folds that into the
+/// <see cref="GlobalModel"/>, publishing a new snapshot that users and rankings read.
 /// </summary>
 /// <remarks>
 /// Across nodes (<paramref name="publish"/> given) the merged partial is published instead of folded, and the model
