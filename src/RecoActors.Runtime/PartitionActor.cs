@@ -33,6 +33,12 @@ namespace RecoActors.Runtime;
 /// replay changes nothing but what was lost (akka.net #8501: messages dropped during a hand-off).
 /// </para>
 /// <para>
+/// Order: everything this actor tells its users goes through its own shard (its parent), one path, so Akka's order
+/// per sender and receiver holds end to end, and a passivating user's messages wait in the shard. Sending straight
+/// to a loaded entity's ref would be a second, shorter path: a message on it overtook the ones sent before the entity
+/// had loaded, still queued in the shard (seen under load as gaps, answers short of what was sent, and replays).
+/// </para>
+/// <para>
 /// Flow: users give the feed back one credit per event they take (<see cref="NodeContext.Consumed"/>), so the
 /// records between the feed and the users stay within <see cref="RuntimeOptions.MaxInFlight"/> without an
 /// acknowledgement message per event.
@@ -125,14 +131,9 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             case RecoveryCompleted:
                 _node.StoreTrouble.Succeeded();
                 _position = _checkpoint;
-                _share = Math.Max(1, _node.Residents.Limit / (_node.Progress.Count + 1));
-                _generation = _node.Feed.Open(_partition, _checkpoint, Self, _options.MaxInFlight);
-                Timers.StartPeriodicTimer(CommitTimer, PartitionMessage.CommitTick.Instance, _options.CommitInterval);
-                Timers.StartPeriodicTimer(CheckTimer, PartitionMessage.Check.Instance, _options.CommitTimeout / 2);
-                _log.Info("Partition {0} started at offset {1} with {2} users", _partition, _checkpoint, _users.Count);
-                // Users still running from an actor of this partition that stopped on a failure are adopted, not orphaned.
+                // Users still running from an actor of this partition that stopped on a failure are adopted before
+                // reading starts: asked later, the answer would list users this actor has started and stopped since.
                 _node.Region.Tell(GetShardRegionState.Instance, Self);
-                Report();
                 break;
         }
     }
@@ -168,14 +169,16 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             case PartitionMessage.Flushed flushed:
                 // A user that answers is running: one this actor has not seen load (it ran before this actor restarted,
                 // or took its first message here as a running entity) is resident from now on, and no longer starting.
-                if (!_residents.IsLoaded(flushed.UserId)) _residents.Loaded(flushed.UserId, Sender, Environment.TickCount64);
+                
+                _residents.Loaded(flushed.UserId, Environment.TickCount64);
                 OnState(flushed.UserId, flushed.LastApplied, flushed.State);
                 if (flushed.Cycle == _cycle) Answered(flushed.UserId, flushed.LastApplied);
                 break;
-            case CurrentShardRegionState region:
+            case CurrentShardRegionState region when _generation == 0:
                 foreach (var user in region.Shards.Where(s => s.ShardId == _node.PartitionIds[_partition]).SelectMany(s => s.EntityIds))
                     if (user != UserMessageExtractor.PartitionEntityId && !_residents.Holds(user))
-                        _node.Region.Tell(new UserCommand.Flush(user, _partition, 0), Self);
+                        Context.Parent.Tell(new UserCommand.Flush(user, _partition, 0));
+                StartReading();
                 break;
             case PartitionMessage.Stopped stopped:
                 OnStopped(stopped);
@@ -197,6 +200,16 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 OnBookkeeping(message);
                 break;
         }
+    }
+
+    private void StartReading()
+    {
+        _share = Math.Max(1, _node.Residents.Limit / (_node.Progress.Count + 1));
+        _generation = _node.Feed.Open(_partition, _checkpoint, Self, _options.MaxInFlight);
+        Timers.StartPeriodicTimer(CommitTimer, PartitionMessage.CommitTick.Instance, _options.CommitInterval);
+        Timers.StartPeriodicTimer(CheckTimer, PartitionMessage.Check.Instance, _options.CommitTimeout / 2);
+        _log.Info("Partition {0} started at offset {1} with {2} users", _partition, _checkpoint, _users.Count);
+        Report();
     }
 
     /// <summary>
@@ -284,7 +297,8 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             var previous = _lastSent.TryGetValue(user, out var p) ? p : -1;
             _lastSent[user] = events[^1].Offset;
             _sentSinceCommit.Add(user);
-            (_residents.Touch(user, now) ?? _node.Region).Tell(new UserCommand.Apply(user, _partition, previous, _epoch, events), Self);
+            _residents.Touch(user, now);
+            Context.Parent.Tell(new UserCommand.Apply(user, _partition, previous, _epoch, events));
         }
         _outgoing.Clear();
         _draining.Clear();
@@ -309,13 +323,13 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             return true;
         }
         var needed = 1 - room - _residents.Evicting;
-        if (needed > 0) Evict(_residents.Evict(Math.Max(needed, _share / 16), Environment.TickCount64));
+        if (needed > 0) Evict(_residents.Evict(Math.Max(needed, _share / 16)));
         return false;
     }
 
-    private void Evict(List<(string UserId, IActorRef Entity)> users)
+    private void Evict(List<string> users)
     {
-        foreach (var (user, entity) in users) entity.Tell(new UserCommand.Evict(user, _partition), Self);
+        foreach (var user in users) Context.Parent.Tell(new UserCommand.Evict(user, _partition));
     }
 
     private void OnRefused(PartitionMessage.Refused refused)
@@ -329,13 +343,14 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     {
         Sender.Tell(new Loaded(_users.GetValueOrDefault(userId)));
         // A user started by a read rather than by an event counts against the share too.
-        if (_residents.Loaded(userId, Sender, Environment.TickCount64))
-            Evict(_residents.Evict(_residents.Count + _residents.Starting - _share - _residents.Evicting, Environment.TickCount64, except: userId));
+        if (_residents.Loaded(userId, Environment.TickCount64))
+            Evict(_residents.Evict(_residents.Count + _residents.Starting - _share - _residents.Evicting, except: userId));
         if (_backlog.Count > 0 && !_handingOff) Drain();
     }
 
     private void OnStopped(PartitionMessage.Stopped stopped)
     {
+        
         OnState(stopped.UserId, stopped.LastApplied, stopped.State);
         _residents.Stopped(stopped.UserId);
     }
@@ -374,9 +389,9 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         }
         foreach (var user in _awaiting.Keys)
         {
-            // A passivating user answers with its Stopped; a Flush through the region would start it again outside the budget.
+            // A passivating user answers with its Stopped; a Flush would start it again outside the budget.
             if (_residents.IsEvicting(user)) continue;
-            (_residents.EntityOf(user) ?? _node.Region).Tell(new UserCommand.Flush(user, _partition, _cycle), Self);
+            Context.Parent.Tell(new UserCommand.Flush(user, _partition, _cycle));
         }
     }
 
@@ -449,18 +464,10 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             _sentSinceCommit.UnionWith(_awaiting.Keys);
             _awaiting = null;
         }
-        if (_backlog.Count > 0)
-        {
-            // Waiting for room: a passivation asked for long ago is asked again through the shard, not the entity's ref,
-            // since that entity may have stopped without a word; the shard starts the user again for the message (its
-            // Stopped follows either way) or buffers it for a user still stopping.
-            foreach (var user in _residents.Overdue(now - (long)_options.CommitTimeout.TotalMilliseconds, now))
-                Context.Parent.Tell(new UserCommand.Evict(user, _partition));
-            Drain();
-        }
+        if (_backlog.Count > 0) Drain();
         // Partitions that joined this node since shrink every share: give back what is over; and passivate the idle.
-        Evict(_residents.Evict(_residents.Count - _share, now));
-        Evict(_residents.Idle(now - (long)_options.PassivateAfter.TotalMilliseconds, now));
+        Evict(_residents.Evict(_residents.Count - _share));
+        Evict(_residents.Idle(now - (long)_options.PassivateAfter.TotalMilliseconds));
         Report();
     }
 

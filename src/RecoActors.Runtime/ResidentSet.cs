@@ -1,23 +1,15 @@
-using Akka.Actor;
-
 namespace RecoActors.Runtime;
 
 /// <summary>
-/// A partition's resident users, least recently sent to first, with their entities' refs: so the partition sends
-/// straight to an entity (one hop instead of region → shard → entity), picks whom to passivate, and sees who is idle.
+/// A partition's resident users, least recently sent to first: so the partition keeps within its share of the node's
+/// limit, picks whom to passivate, and sees who is idle.
 /// </summary>
-/// <remarks>
-/// A ref is only used while its user is resident and not asked to passivate; a user starting, passivating or
-/// unknown is reached through the region, which buffers for it. A message sent straight to an entity that
-/// stopped on its own is lost, and the partition's acknowledgement timeout replays it.
-/// </remarks>
 internal sealed class ResidentSet(ResidentBudget budget)
 {
     /// <summary>A resident user, linked into the recency order (its own links: a list node each would add 48 bytes per user).</summary>
-    private sealed class Entry(string userId, IActorRef entity, long touchedAt)
+    private sealed class Entry(string userId, long touchedAt)
     {
         public readonly string UserId = userId;
-        public readonly IActorRef Entity = entity;
         public long TouchedAt = touchedAt;
         public Entry? Older, Newer;
     }
@@ -27,7 +19,7 @@ internal sealed class ResidentSet(ResidentBudget budget)
     private readonly Dictionary<string, Entry> _byUser = new(StringComparer.Ordinal);
     private readonly HashSet<string> _starting = new(StringComparer.Ordinal);
     // Users asked to passivate, and when.
-    private readonly Dictionary<string, long> _evicting = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _evicting = new(StringComparer.Ordinal);
 
     private void Link(Entry entry)
     {
@@ -63,7 +55,7 @@ internal sealed class ResidentSet(ResidentBudget budget)
     public bool IsLoaded(string userId) => _byUser.ContainsKey(userId);
 
     /// <summary>Whether the user was asked to passivate and has not stopped yet.</summary>
-    public bool IsEvicting(string userId) => _evicting.ContainsKey(userId);
+    public bool IsEvicting(string userId) => _evicting.Contains(userId);
 
     /// <summary>A first message goes to a user that is not resident: its entity will load.</summary>
     public void Start(string userId)
@@ -73,40 +65,25 @@ internal sealed class ResidentSet(ResidentBudget budget)
 
     /// <summary>The user's entity loaded (it may have been started by a read, not by this partition).</summary>
     /// <returns>False if the user was resident already.</returns>
-    public bool Loaded(string userId, IActorRef entity, long now)
+    public bool Loaded(string userId, long now)
     {
         if (_starting.Remove(userId)) budget.Release();
-        if (_byUser.TryGetValue(userId, out var known))
-        {
-            if (!Equals(known.Entity, entity))
-            {
-                // A new incarnation (restarted by the shard after a passivation with messages buffered for it).
-                Unlink(known);
-                Link(_byUser[userId] = new Entry(userId, entity, now));
-                _evicting.Remove(userId);
-            }
-            return false;
-        }
-        Link(_byUser[userId] = new Entry(userId, entity, now));
+        if (_byUser.ContainsKey(userId)) return false;
+        Link(_byUser[userId] = new Entry(userId, now));
         return true;
     }
 
-    /// <summary>Marks the user as just sent to; returns its entity when a message may go straight to it.</summary>
-    public IActorRef? Touch(string userId, long now)
+    /// <summary>Marks the user as just sent to.</summary>
+    public void Touch(string userId, long now)
     {
-        if (!_byUser.TryGetValue(userId, out var entry)) return null;
+        if (!_byUser.TryGetValue(userId, out var entry)) return;
         entry.TouchedAt = now;
         if (entry != _newest)
         {
             Unlink(entry);
             Link(entry);
         }
-        return _evicting.ContainsKey(userId) ? null : entry.Entity;
     }
-
-    /// <summary>The user's entity, if a message may go straight to it.</summary>
-    public IActorRef? EntityOf(string userId) =>
-        _byUser.TryGetValue(userId, out var entry) && !_evicting.ContainsKey(userId) ? entry.Entity : null;
 
     /// <summary>The user's entity stopped.</summary>
     public void Stopped(string userId)
@@ -124,28 +101,20 @@ internal sealed class ResidentSet(ResidentBudget budget)
     }
 
     /// <summary>Picks <paramref name="count"/> more users to passivate (beyond those already asked), least recently used first.</summary>
-    public List<(string UserId, IActorRef Entity)> Evict(int count, long now, string? except = null)
+    public List<string> Evict(int count, string? except = null)
     {
-        var chosen = new List<(string, IActorRef)>();
+        var chosen = new List<string>();
         for (var entry = _oldest; entry is not null && chosen.Count < count; entry = entry.Newer)
-            if (entry.UserId != except && _evicting.TryAdd(entry.UserId, now)) chosen.Add((entry.UserId, entry.Entity));
+            if (entry.UserId != except && _evicting.Add(entry.UserId)) chosen.Add(entry.UserId);
         return chosen;
     }
 
     /// <summary>Picks the users not sent to since <paramref name="before"/> for passivation.</summary>
-    public List<(string UserId, IActorRef Entity)> Idle(long before, long now)
+    public List<string> Idle(long before)
     {
-        var chosen = new List<(string, IActorRef)>();
+        var chosen = new List<string>();
         for (var entry = _oldest; entry is not null && entry.TouchedAt < before; entry = entry.Newer)
-            if (_evicting.TryAdd(entry.UserId, now)) chosen.Add((entry.UserId, entry.Entity));
+            if (_evicting.Add(entry.UserId)) chosen.Add(entry.UserId);
         return chosen;
-    }
-
-    /// <summary>The users asked to passivate before <paramref name="before"/> that have not stopped, marked as asked again at <paramref name="now"/>.</summary>
-    public List<string> Overdue(long before, long now)
-    {
-        var overdue = _evicting.Where(e => e.Value < before).Select(e => e.Key).ToList();
-        foreach (var user in overdue) _evicting[user] = now;
-        return overdue;
     }
 }

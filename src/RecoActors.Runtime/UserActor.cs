@@ -39,6 +39,7 @@ internal sealed class UserActor : UntypedActor
     private long _lastApplied = -1;
     private long _gapReportedAt = long.MinValue;
     private bool _dirty;
+    private bool _handingOver;
 
     /// <summary>
     /// A user entity: its id is its actor's name (the shard names an entity by its id, escaped), and its partition is
@@ -71,7 +72,16 @@ internal sealed class UserActor : UntypedActor
     protected override void PreStart() => _node.Residents.Add();
 
     /// <inheritdoc />
-    protected override void PostStop() => _node.Residents.Remove();
+    /// <remarks>
+    /// A stop the shard asked for hands the state over from here, once this user no longer counts as resident: told
+    /// earlier, the partition would start the next user while this one still ran, and the node would hold one more
+    /// than its limit for as long as the stop took.
+    /// </remarks>
+    protected override void PostStop()
+    {
+        _node.Residents.Remove();
+        if (_handingOver) _partitionActor.Tell(new PartitionMessage.Stopped(_userId, _lastApplied, _dirty ? Record() : null));
+    }
 
     /// <inheritdoc />
     /// <remarks>
@@ -159,7 +169,7 @@ internal sealed class UserActor : UntypedActor
                 Context.Parent.Tell(new Passivate(StopEntity.Instance));
                 break;
             case StopEntity:
-                _partitionActor.Tell(new PartitionMessage.Stopped(_userId, _lastApplied, _dirty ? Record() : null));
+                _handingOver = true;
                 Context.Stop(Self);
                 break;
             default:
@@ -190,7 +200,7 @@ internal sealed class UserActor : UntypedActor
                 Context.Parent.Tell(new Passivate(StopEntity.Instance));
                 break;
             case StopEntity:
-                _partitionActor.Tell(new PartitionMessage.Stopped(_userId, _lastApplied, null));
+                _handingOver = true;
                 Context.Stop(Self);
                 break;
         }
@@ -232,7 +242,10 @@ internal sealed class UserActor : UntypedActor
                 }
                 break;
             }
-            var scratch = _scratch ??= new float[2 * _node.ModelOptions.Dimension];
+            // Per thread, and every actor system in the process shares the thread pool: nodes of other dimensions (tests
+            // run several) may have sized it first.
+            var size = 2 * _node.ModelOptions.Dimension;
+            var scratch = _scratch is { } mine && mine.Length >= size ? mine : _scratch = new float[size];
             _node.Contributions.Apply(_profile!, ev!, _node.Catalog.GetOrAdd(ev!.ItemId), _node.Model.Current, scratch);
             _lastApplied = previous = offset;
             _dirty = true;

@@ -6,7 +6,13 @@ using RecoActors.Protocol;
 namespace RecoActors.Runtime.Tests;
 
 /// <summary>A user entity on its own, with the test actor standing in for the region and the partition actor.</summary>
-public sealed class UserActorTests() : Akka.TestKit.Xunit2.TestKit(CompactMailbox.Hocon)
+public sealed class UserActorTests() : Akka.TestKit.Xunit2.TestKit(CompactMailbox.Hocon + """
+
+    one-thread {
+      type = ForkJoinDispatcher
+      dedicated-thread-pool.thread-count = 1
+    }
+    """)
 {
     private static readonly ModelOptions Model = new() { Dimension = 16, Segments = 2 };
     private readonly MemoryFeed _feed = new(4);
@@ -64,6 +70,24 @@ public sealed class UserActorTests() : Akka.TestKit.Xunit2.TestKit(CompactMailbo
         var read = ExpectMsg<UserRead>();
         Assert.Equal(("node-t", 9L, 3L), (read.Node, read.LastOffset, read.Profile!.EventsApplied));
         Assert.Equal(reference.Vector.Select(BitConverter.SingleToInt32Bits), read.Profile.Vector.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void Users_of_nodes_with_other_dimensions_share_a_thread_without_failing()
+    {
+        // Actor systems in one process share threads; a node of a smaller dimension may run on a thread first.
+        foreach (var dimension in new[] { 8, 64 })
+        {
+            var node = new NodeContext($"node-{dimension}", "events", 4, new RuntimeOptions(),
+                new GlobalModel(Model with { Dimension = dimension }, new ItemCatalog()), _feed) { Region = TestActor };
+            var user = Sys.ActorOf(UserActor.Props(node).WithDispatcher("one-thread"), $"u1-{dimension}");
+            user.Tell(new UserCommand.Apply("u1", 0, -1, 0, new[] { new FeedRecord(3, Event("a", 1_000)) }), TestActor);
+            ExpectMsg<PartitionMessage.Load>();
+            user.Tell(new Loaded(null), TestActor);
+            user.Tell(new ReadUser("u1"), TestActor);
+            var read = ExpectMsg<UserRead>();
+            Assert.Equal((3L, 1L, dimension), (read.LastOffset, read.Profile!.EventsApplied, read.Profile.Vector.Length));
+        }
     }
 
     private long LastApplied(IActorRef user)
