@@ -4,7 +4,7 @@ namespace RecoActors.Core;
 /// Blends the segment models with the user's own history into a personal ranking:
 /// soft membership w_k ∝ exp(−β‖p − c_k‖²) over the nearest segments; candidates = their top items, the items
 /// nearest the profile, and the items most co-visited with the user's latest positive items;
-/// score = Σ_k w_k·M_k(item) + λ·cos(p, e(item)) + μ·V(item); seen items never come back; optional MMR
+/// score = σ·Σ_k w_k·M_k(item) + λ·cos(p, e(item)) + μ·V(item); seen items never come back; optional MMR
 /// re-ranking for diversity. A user with no direction gets popularity (cold start).
 /// </summary>
 public static class Fusion
@@ -35,7 +35,7 @@ public static class Fusion
             var (item, score) = ranked[r];
             var shares = new List<SegmentShare>(query.Memberships.Length);
             foreach (var (k, w) in query.Memberships)
-                if (snapshot.Items[k].Lookup.TryGetValue(item, out var m)) shares.Add(new SegmentShare(k, w * m));
+                if (snapshot.Items[k].Lookup.TryGetValue(item, out var m)) shares.Add(new SegmentShare(k, snapshot.Options.SegmentWeight * w * m));
             items[r] = new RankedItem(snapshot.ItemId(item), score, query.PersonalTerm(item), query.RelatedTerm(item), shares);
         }
         return new Recommendation(items, false, [.. query.Memberships.Select(m => new SegmentShare(m.Segment, m.Weight))]);
@@ -144,11 +144,12 @@ public static class Fusion
         public (int Item, float Score)[] Rank(int count)
         {
             var top = new TopK(count);
+            var sigma = _snapshot.Options.SegmentWeight;
             foreach (var item in Candidates())
             {
                 var score = PersonalTerm(item) + RelatedTerm(item);
                 foreach (var (k, w) in Memberships)
-                    if (_snapshot.Items[k].Lookup.TryGetValue(item, out var m)) score += w * m;
+                    if (_snapshot.Items[k].Lookup.TryGetValue(item, out var m)) score += sigma * w * m;
                 top.Offer(item, score);
             }
             return top.Drain();

@@ -45,6 +45,9 @@ public sealed record ModelOptions
     /// <summary>Sharpness β of soft membership w_k ∝ exp(−β‖p − c_k‖²).</summary>
     public float MembershipSharpness { get; init; } = 1f;
 
+    /// <summary>Weight of the segment models' term Σ_k w_k·M_k(item) (0 removes it, as the ablation does).</summary>
+    public float SegmentWeight { get; init; } = 1f;
+
     /// <summary>Weight λ of the personal term λ·cos(p, e(item)).</summary>
     public float PersonalWeight { get; init; } = 0.5f;
 
@@ -81,6 +84,7 @@ public sealed record ModelOptions
         ArgumentOutOfRangeException.ThrowIfNegative(CoVisitNeighbors, nameof(CoVisitNeighbors));
         ArgumentOutOfRangeException.ThrowIfNegative(CoVisitWeight, nameof(CoVisitWeight));
         ArgumentOutOfRangeException.ThrowIfNegative(MembershipSharpness, nameof(MembershipSharpness));
+        ArgumentOutOfRangeException.ThrowIfNegative(SegmentWeight, nameof(SegmentWeight));
         ArgumentOutOfRangeException.ThrowIfNegative(PersonalWeight, nameof(PersonalWeight));
         ArgumentOutOfRangeException.ThrowIfNegative(NearestItems, nameof(NearestItems));
         if (DeadSegmentFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(DeadSegmentFraction), DeadSegmentFraction, "must be in [0, 1)");

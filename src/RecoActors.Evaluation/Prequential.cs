@@ -25,11 +25,12 @@ public static class Prequential
     /// <param name="external">Vectors from outside by item id (replace content vectors), or null.</param>
     /// <param name="batchEvents">Events per global-model batch.</param>
     /// <param name="progress">Told the number of events done, now and then.</param>
-    /// <param name="only">Run only these models (by name); null runs all four.</param>
+    /// <param name="only">Run only these models (by name); null runs all of them.</param>
     /// <param name="engine">Builds fusion and k1: null runs the Core-only loop; the node passes its actors.</param>
+    /// <param name="ablate">Also run fusion with each term of its score removed: <c>fusion-segments</c>, <c>fusion-personal</c>, <c>fusion-related</c>.</param>
     public static EvaluationReport Run(string dataset, RatingsLog log, IReadOnlyList<ItemText> items, ModelOptions options,
         IReadOnlyDictionary<string, float[]>? external = null, int batchEvents = 200, IProgress<int>? progress = null,
-        IReadOnlyCollection<string>? only = null, FusionFactory? engine = null)
+        IReadOnlyCollection<string>? only = null, FusionFactory? engine = null, bool ablate = false)
     {
         engine ??= (o, batch, catalog) => new FusionModel(new Recommender(o, batch, catalog));
         ArgumentNullException.ThrowIfNull(log);
@@ -38,28 +39,29 @@ public static class Prequential
         options = options with { SeenCapacity = Math.Max(options.SeenCapacity, 1 << 16) };
 
         var catalog = new ItemCatalog();
-        var fusion = engine(options, batchEvents, catalog);
-        var k1 = engine(options with { Segments = 1 }, batchEvents, catalog);
+        // The product's model, its one-segment variant, and (ablation) the model with each term of its score removed.
+        var variants = new List<(string Name, ModelOptions Options)> { ("fusion", options), ("k1", options with { Segments = 1 }) };
+        if (ablate)
+            variants.AddRange([
+                ("fusion-segments", options with { SegmentWeight = 0 }),
+                ("fusion-personal", options with { PersonalWeight = 0 }),
+                ("fusion-related", options with { CoVisitWeight = 0 }),
+            ]);
+        var engines = variants.Select(v => engine(v.Options, batchEvents, catalog)).ToList();
         var embedder = new ContentEmbedder(options.Dimension, options.Seed);
         foreach (var text in items)
         {
             var vector = external?.GetValueOrDefault(text.ItemId) ?? embedder.Embed(text.Title, text.Genres, text.Tags);
-            fusion.SetItemVector(text.ItemId, vector);
-            k1.SetItemVector(text.ItemId, vector);
+            foreach (var e in engines) e.SetItemVector(text.ItemId, vector);
         }
         if (external is not null)
             foreach (var (id, vector) in external.OrderBy(e => e.Key, StringComparer.Ordinal))
                 if (!catalog.TryGet(id, out _))
-                {
-                    fusion.SetItemVector(id, vector);
-                    k1.SetItemVector(id, vector);
-                }
+                    foreach (var e in engines) e.SetItemVector(id, vector);
 
-        var models = new (string Name, IPrequentialModel Model)[]
-        {
-            ("fusion", fusion), ("k1", k1),
-            ("pop", new PopularityModel(options.ModelHalfLifeMs)), ("itemknn", new ItemKnnModel(options.ModelHalfLifeMs)),
-        };
+        var models = variants.Select((v, i) => (Name: v.Name, Model: (IPrequentialModel)engines[i]))
+            .Concat([("pop", new PopularityModel(options.ModelHalfLifeMs)), ("itemknn", new ItemKnnModel(options.ModelHalfLifeMs))])
+            .ToArray();
         if (only is not null) models = [.. models.Where(m => only.Contains(m.Name))];
         var hits = new int[models.Length];
         var gains = new double[models.Length];
@@ -102,8 +104,7 @@ public static class Prequential
             if ((e + 1) % 1000 == 0) progress?.Report(e + 1);
         }
         progress?.Report(ordered.Count);
-        (fusion as IDisposable)?.Dispose();
-        (k1 as IDisposable)?.Dispose();
+        foreach (var e in engines) (e as IDisposable)?.Dispose();
 
         var scores = new Dictionary<string, ModelScore>();
         for (var m = 0; m < models.Length; m++)

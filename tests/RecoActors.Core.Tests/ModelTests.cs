@@ -83,6 +83,29 @@ public class ModelTests
     }
 
     [Fact]
+    public void Each_term_of_the_score_is_removed_by_its_weight()
+    {
+        var options = new ModelOptions { Segments = 3, Dimension = 32 };
+        var events = Streams.Grouped(5_000, groups: 3).ToList();
+        Recommendation Ask(ModelOptions o)
+        {
+            var r = new Recommender(o, batchEvents: 200);
+            foreach (var e in events) r.Apply(e);
+            r.Flush();
+            return r.Recommend("u0", 10);
+        }
+        var all = Ask(options);
+        Assert.Contains(all.Items, i => i.Segments.Sum(s => s.Amount) > 0);
+        Assert.Contains(all.Items, i => i.Personal != 0);
+        Assert.Contains(all.Items, i => i.Related > 0);
+        Assert.All(Ask(options with { SegmentWeight = 0 }).Items, i => Assert.Equal(0f, i.Segments.Sum(s => s.Amount)));
+        Assert.All(Ask(options with { PersonalWeight = 0 }).Items, i => Assert.Equal(0f, i.Personal));
+        Assert.All(Ask(options with { CoVisitWeight = 0 }).Items, i => Assert.Equal(0f, i.Related));
+        var noSegments = Ask(options with { SegmentWeight = 0 });
+        Assert.All(noSegments.Items, i => Assert.Equal(i.Score, i.Personal + i.Related, 4));
+    }
+
+    [Fact]
     public void Items_taken_together_become_related_and_are_recommended_after_each_other()
     {
         var r = new Recommender(new ModelOptions { Segments = 2, Dimension = 16 }, batchEvents: 10);
@@ -155,6 +178,8 @@ public class ModelTests
         Assert.Equal("Segments", ex.ParamName);
         ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Recommender(new ModelOptions { DeadSegmentFraction = 1 }));
         Assert.Equal("DeadSegmentFraction", ex.ParamName);
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ModelOptions { SegmentWeight = -1 }.Validate());
+        Assert.Equal("SegmentWeight", ex.ParamName);
     }
 }
 

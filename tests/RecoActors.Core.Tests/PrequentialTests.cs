@@ -26,5 +26,11 @@ public class PrequentialTests
         Assert.Equal(29.0 / 30, report.Models["itemknn"].HitRate, 5);
         Assert.True(report.Models["fusion"].HitRate >= 0.5, $"fusion HR {report.Models["fusion"].HitRate}");
         Assert.All(report.Models.Values, m => Assert.InRange(m.Ndcg, 0, m.HitRate));
+
+        // The ablation adds fusion with each term removed to the same replay, and changes nothing else.
+        var ablation = Prequential.Run("synthetic", new RatingsLog(ratings, 0, []), [], new ModelOptions { Dimension = 16, Segments = 2 }, batchEvents: 1, ablate: true);
+        Assert.Equal(["fusion", "k1", "fusion-segments", "fusion-personal", "fusion-related", "pop", "itemknn"], ablation.Models.Keys);
+        foreach (var name in report.Models.Keys)
+            Assert.Equal((report.Models[name].HitRate, report.Models[name].Ndcg), (ablation.Models[name].HitRate, ablation.Models[name].Ndcg));
     }
 }

@@ -20,9 +20,10 @@ internal static class EvalCommand
         var segments = new Option<int?>("--segments") { Description = "Number of segments K." };
         var dimension = new Option<int?>("--dimension") { Description = "Vector dimension d." };
         var batch = new Option<int>("--batch") { Description = "Events per global-model batch.", DefaultValueFactory = _ => 200 };
+        var ablate = new Option<bool>("--ablate") { Description = "Also run fusion with each term of its score removed (segments, personal, related), in the same replay." };
         var command = new Command("eval", "Replay a ratings log prequentially and report HR@10, NDCG@10 and coverage for fusion, k1, pop and itemknn.")
         {
-            ratings, items, tags, embeddings, output, segments, dimension, batch,
+            ratings, items, tags, embeddings, output, segments, dimension, batch, ablate,
         };
         command.SetAction(parse =>
         {
@@ -70,13 +71,15 @@ internal static class EvalCommand
                 {
                     var task = ctx.AddTask("replaying", maxValue: log.Ratings.Count);
                     report = Prequential.Run(ratingsFile.Directory?.Name ?? ratingsFile.Name, log, itemTexts, options, external,
-                        parse.GetValue(batch), new Progress<int>(done => task.Value = done));
+                        parse.GetValue(batch), new Progress<int>(done => task.Value = done), ablate: parse.GetValue(ablate));
                     task.Value = log.Ratings.Count;
                 });
 
-            var table = new Table().AddColumns("model", "HR@10", "NDCG@10", "coverage", "events/s");
+            var table = new Table().AddColumns("model", "HR@10", "NDCG@10", "coverage", "events/s", "HR vs fusion");
+            var fusionHitRate = report.Models["fusion"].HitRate;
             foreach (var (name, s) in report.Models)
-                table.AddRow(name, $"{s.HitRate:F4}", $"{s.Ndcg:F4}", $"{s.Coverage:F4}", $"{s.EventsPerSecond:N0}");
+                table.AddRow(name, $"{s.HitRate:F4}", $"{s.Ndcg:F4}", $"{s.Coverage:F4}", $"{s.EventsPerSecond:N0}",
+                    fusionHitRate > 0 ? $"{s.HitRate / fusionHitRate:F3}" : "-");
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLineInterpolated($"{report.Evaluated:N0} of {report.Events:N0} events evaluated");
             if (parse.GetValue(output) is { } outFile)
