@@ -133,7 +133,9 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 _position = _checkpoint;
                 // Users still running from an actor of this partition that stopped on a failure are adopted before
                 // reading starts: asked later, the answer would list users this actor has started and stopped since.
-                _node.Region.Tell(GetShardRegionState.Instance, Self);
+                // Longer than the region's own query timeout (3 s), after which it answers with the shards it missed.
+                _node.Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, _options.CommitTimeout * 2)
+                    .PipeTo(Self, failure: ex => new Status.Failure(ex));
                 break;
         }
     }
@@ -178,6 +180,11 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
                 foreach (var user in region.Shards.Where(s => s.ShardId == _node.PartitionIds[_partition]).SelectMany(s => s.EntityIds))
                     if (user != UserMessageExtractor.PartitionEntityId && !_residents.Holds(user))
                         Context.Parent.Tell(new UserCommand.Flush(user, _partition, 0));
+                StartReading();
+                break;
+            case Status.Failure failure when _generation == 0:
+                // Not knowing the leftovers is no reason not to read: those that get events again are adopted when they answer a commit.
+                _log.Warning("Partition {0}: the region did not list its users ({1}); reading without adopting any", _partition, failure.Cause.Message);
                 StartReading();
                 break;
             case PartitionMessage.Stopped stopped:
