@@ -171,7 +171,6 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             case PartitionMessage.Flushed flushed:
                 // A user that answers is running: one this actor has not seen load (it ran before this actor restarted,
                 // or took its first message here as a running entity) is resident from now on, and no longer starting.
-                
                 _residents.Loaded(flushed.UserId, Environment.TickCount64);
                 OnState(flushed.UserId, flushed.LastApplied, flushed.State);
                 if (flushed.Cycle == _cycle) Answered(flushed.UserId, flushed.LastApplied);
@@ -357,7 +356,6 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
 
     private void OnStopped(PartitionMessage.Stopped stopped)
     {
-        
         OnState(stopped.UserId, stopped.LastApplied, stopped.State);
         _residents.Stopped(stopped.UserId);
     }

@@ -18,7 +18,7 @@ internal sealed class ResidentSet(ResidentBudget budget)
     private Entry? _oldest, _newest;
     private readonly Dictionary<string, Entry> _byUser = new(StringComparer.Ordinal);
     private readonly HashSet<string> _starting = new(StringComparer.Ordinal);
-    // Users asked to passivate, and when.
+    // Users asked to passivate.
     private readonly HashSet<string> _evicting = new(StringComparer.Ordinal);
 
     private void Link(Entry entry)
@@ -50,9 +50,6 @@ internal sealed class ResidentSet(ResidentBudget budget)
 
     /// <summary>Whether the user is resident or on its way to being so.</summary>
     public bool Holds(string userId) => _byUser.ContainsKey(userId) || _starting.Contains(userId);
-
-    /// <summary>Whether the user's entity has loaded (or answered) and not stopped.</summary>
-    public bool IsLoaded(string userId) => _byUser.ContainsKey(userId);
 
     /// <summary>Whether the user was asked to passivate and has not stopped yet.</summary>
     public bool IsEvicting(string userId) => _evicting.Contains(userId);

@@ -225,6 +225,10 @@ internal sealed class UserActor : UntypedActor
         _node.Consumed(_partition, events.Count);
         var previous = apply.Previous;
         var applied = 0;
+        // Per thread, and every actor system in the process shares the thread pool: nodes of other dimensions (tests
+        // run several) may have sized it first.
+        var size = 2 * _node.ModelOptions.Dimension;
+        var scratch = _scratch is { } mine && mine.Length >= size ? mine : _scratch = new float[size];
         foreach (var (offset, ev) in events)
         {
             if (offset <= _lastApplied)
@@ -242,10 +246,6 @@ internal sealed class UserActor : UntypedActor
                 }
                 break;
             }
-            // Per thread, and every actor system in the process shares the thread pool: nodes of other dimensions (tests
-            // run several) may have sized it first.
-            var size = 2 * _node.ModelOptions.Dimension;
-            var scratch = _scratch is { } mine && mine.Length >= size ? mine : _scratch = new float[size];
             _node.Contributions.Apply(_profile!, ev!, _node.Catalog.GetOrAdd(ev!.ItemId), _node.Model.Current, scratch);
             _lastApplied = previous = offset;
             _dirty = true;
