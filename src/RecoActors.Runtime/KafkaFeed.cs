@@ -16,20 +16,23 @@ namespace RecoActors.Runtime;
 /// <remarks>
 /// <c>Consume</c> blocks, so the loop has a thread of its own; calls from actors are queued to it, since a client
 /// is driven from one thread. A partition out of credit is paused and later resumed from the first record not
-/// delivered, so nothing is buffered without bound and nothing is skipped. Offsets are committed under the group
+/// delivered, so nothing is buffered without bound and nothing is skipped. It resumes once half its window is back,
+/// and a batch is up to half a window: resumed at the first credit back, a partition read a few records at a time,
+/// its actor drained them in small batches, and its users got more, smaller messages (a third more than from the
+/// in-memory feed, measured). Offsets are committed under the group
 /// id for lag tools only; the partition actors' checkpoints are the truth.
 /// </remarks>
 public sealed class KafkaFeed : IPartitionFeed, IDisposable
 {
-    private const int BatchSize = 512, RunLength = 4_096;
+    private const int RunLength = 8_192;
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan WarnEvery = TimeSpan.FromSeconds(10);
     private readonly KafkaOptions _options;
     private readonly int _partitions;
     private readonly DeadLetterWriter _deadLetters;
-    private readonly EventRules _rules;
     private readonly ILogger _logger;
-    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly IConsumer<Null, BehaviourEvent?> _consumer;
+    private readonly RecordDecoder _decoder;
     private readonly ConcurrentQueue<Action> _commands = new();
     private readonly Dictionary<int, Lane> _lanes = [];
     private readonly int[] _credit;
@@ -45,14 +48,17 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     private readonly long[] _screenedTo;
     private long _lastWrongPartitionWarning = -(long)WarnEvery.TotalMilliseconds;
 
-    private sealed class Lane(TopicPartition partition, IActorRef target, long generation, long position)
+    private sealed class Lane(TopicPartition partition, IActorRef target, long generation, long position, int window)
     {
+        /// <summary>Credit a paused lane waits for before it reads again, and the size of a full batch: half its window.</summary>
+        public int ResumeAt = Math.Max(1, window / 2);
         public readonly TopicPartition Partition = partition;
         public readonly IActorRef Target = target;
         public long Generation = generation;
         public long Position = position;
         public bool Paused;
-        public List<FeedRecord> Batch = new(BatchSize);
+        // Reused: a batch goes out as an array of its own size (runs often end before a batch is full).
+        public readonly List<FeedRecord> Batch = [];
     }
 
     /// <summary>A consumer of <see cref="KafkaOptions.EventsTopic"/> (of <paramref name="partitions"/> partitions), started at once.</summary>
@@ -66,7 +72,6 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         _partitions = partitions;
         _deadLetters = deadLetters;
         _logger = logger;
-        _rules = rules ?? EventRules.Default;
         _credit = new int[partitions];
         _ends = new long[partitions];
         Array.Fill(_ends, -1);
@@ -80,7 +85,10 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         // Not the topic (marshalled from native for every record, and it is always the events topic); headers and
         // timestamps stay, as a dead letter keeps them.
         config.ConsumeResultFields = "headers,timestamp";
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+        _decoder = new RecordDecoder(rules ?? EventRules.Default);
+        _consumer = new ConsumerBuilder<Null, BehaviourEvent?>(config)
+            .SetKeyDeserializer(_decoder)
+            .SetValueDeserializer(_decoder)
             .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka consumer {ClientId}: {Reason}", clientId, error.Reason))
             .SetLogHandler((_, m) => _logger.Log(m.Level <= SyslogLevel.Warning ? LogLevel.Warning : LogLevel.Debug, "librdkafka {Facility}: {Message}", m.Facility, m.Message))
             .Build();
@@ -107,7 +115,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
                 Forget(old);
                 _consumer.IncrementalUnassign([tp]);
             }
-            _lanes[partition] = new Lane(tp, target, generation, offset);
+            _lanes[partition] = new Lane(tp, target, generation, offset, credit);
             _consumer.IncrementalAssign([new TopicPartitionOffset(tp, new Offset(offset))]);
         });
         return generation;
@@ -123,7 +131,8 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
             if (!_lanes.TryGetValue(partition, out var lane)) return;
             lane.Generation = generation;
             lane.Position = offset;
-            lane.Batch = new List<FeedRecord>(BatchSize);
+            lane.ResumeAt = Math.Max(1, credit / 2);
+            lane.Batch.Clear();
             if (lane.Paused)
             {
                 lane.Paused = false;
@@ -199,7 +208,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         // batch over at the end of the run (the first read waits for records; later ones take what is there).
         for (var read = 0; read < RunLength; read++)
         {
-            ConsumeResult<byte[]?, byte[]?>? record;
+            ConsumeResult<Null, BehaviourEvent?>? record;
             try
             {
                 record = _consumer.Consume(read == 0 ? PollTimeout : TimeSpan.Zero);
@@ -224,7 +233,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     {
         foreach (var paused in _lanes.Values)
         {
-            if (!paused.Paused || Volatile.Read(ref _credit[paused.Partition.Partition.Value]) <= 0) continue;
+            if (!paused.Paused || Volatile.Read(ref _credit[paused.Partition.Partition.Value]) < paused.ResumeAt) continue;
             // Resume first: librdkafka resumes from the last position handed out, so the seek must come after it.
             paused.Paused = false;
             _paused--;
@@ -233,7 +242,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         }
     }
 
-    private void Take(ConsumeResult<byte[]?, byte[]?> record)
+    private void Take(ConsumeResult<Null, BehaviourEvent?> record)
     {
         var p = record.Partition.Value;
         // A closed partition, a paused one (fetched before the pause took effect) or one from before a seek: read again later.
@@ -247,18 +256,18 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
             _paused++;
             _consumer.Pause([lane.Partition]);
         }
-        else if (lane.Batch.Count >= BatchSize) Flush(lane);
+        else if (lane.Batch.Count >= lane.ResumeAt) Flush(lane);
     }
 
     /// <summary>The record's event, or null after sending it to the dead-letter topic (the first time this node reads it).</summary>
-    private BehaviourEvent? Decode(ConsumeResult<byte[]?, byte[]?> record)
+    private BehaviourEvent? Decode(ConsumeResult<Null, BehaviourEvent?> record)
     {
         var p = record.Partition.Value;
         var first = record.Offset.Value > _screenedTo[p];
         if (first) _screenedTo[p] = record.Offset.Value;
-        if (!EventCodec.TryDecode(record.Message.Value, _rules, out var ev, out var error))
+        if (record.Message.Value is not { } ev)
         {
-            if (first) DeadLetter(record, error);
+            if (first) DeadLetter(record, _decoder.Error!);
             return null;
         }
         var owner = Murmur2Partitioner.Partition(ev.UserId, _partitions);
@@ -279,15 +288,15 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         return null;
     }
 
-    private void DeadLetter(ConsumeResult<byte[]?, byte[]?> record, DecodeError error) =>
-        _deadLetters.Send(new TopicPartitionOffset(_options.EventsTopic, record.Partition, record.Offset), record.Message.Key, record.Message.Value, error,
+    private void DeadLetter(ConsumeResult<Null, BehaviourEvent?> record, DecodeError error) =>
+        _deadLetters.Send(new TopicPartitionOffset(_options.EventsTopic, record.Partition, record.Offset), _decoder.Key, _decoder.Value, error,
             record.Message.Headers, record.Message.Timestamp);
 
     private void Flush(Lane lane)
     {
         if (lane.Batch.Count == 0) return;
-        lane.Target.Tell(new PartitionMessage.Records(lane.Generation, lane.Batch));
-        lane.Batch = new List<FeedRecord>(BatchSize);
+        lane.Target.Tell(new PartitionMessage.Records(lane.Generation, lane.Batch.ToArray()));
+        lane.Batch.Clear();
     }
 
     private void FlushAll()

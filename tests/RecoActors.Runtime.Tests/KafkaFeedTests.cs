@@ -156,6 +156,7 @@ public sealed class KafkaFeedTests : IDisposable
         {
             var letter = letters[i];
             Assert.Equal(bad[i].Value, letter.Message.Value);
+            Assert.Equal("user-0"u8.ToArray(), letter.Message.Key);
             Assert.False(string.IsNullOrWhiteSpace(Header(letter, DeadLetterWriter.ReasonHeader)), bad[i].Kind);
             Assert.Equal(_kafka.EventsTopic, Header(letter, DeadLetterWriter.TopicHeader));
             Assert.Equal($"{partition}", Header(letter, DeadLetterWriter.PartitionHeader));
