@@ -22,16 +22,19 @@ internal static class PipelineBenchmark
     {
         var events = Generate();
         var options = new ModelOptions();
-        Console.WriteLine($"{Events:N0} events, {Users:N0} users, {Items:N0} items, d={options.Dimension}, K={options.Segments}, Core loop folds every {FoldEvery:N0} events, the segment actor every 500 ms; runs not counted until the JIT has settled (under 5% of a run's time), then best of 3, each; GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
+        Console.WriteLine($"{Events:N0} events, {Users:N0} users, {Items:N0} items, d={options.Dimension}, K={options.Segments}, Core loop folds every {FoldEvery:N0} events, the segment actor every 500 ms; runs not counted until the JIT has settled (under 5% of a run's time), then best of 3, the rows taking turns; GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
 
-        var core = Best(() => CoreLoop(events, options));
         var folder = Directory.CreateTempSubdirectory("reco-bench-").FullName;
         var run = 0;
-        var akkaMemory = Best(() => AkkaPipeline.RunAsync(events, options, PersistenceStore.Memory).GetAwaiter().GetResult());
-        var akkaSqlite = Best(() => AkkaPipeline.RunAsync(events, options,
-            PersistenceStore.Sqlite(Path.Combine(folder, $"akka-{run++}.db"))).GetAwaiter().GetResult());
-        var kafkaSqlite = Best(() => AkkaPipeline.RunThroughKafkaAsync(events, options,
-            PersistenceStore.Sqlite(Path.Combine(folder, $"akka-{run++}.db"))).GetAwaiter().GetResult());
+        Func<AkkaPipeline.Rates>[] rows =
+        [
+            () => CoreLoop(events, options),
+            () => AkkaPipeline.RunAsync(events, options, PersistenceStore.Memory).GetAwaiter().GetResult(),
+            () => AkkaPipeline.RunAsync(events, options, PersistenceStore.Sqlite(Path.Combine(folder, $"akka-{run++}.db"))).GetAwaiter().GetResult(),
+            () => AkkaPipeline.RunThroughKafkaAsync(events, options, PersistenceStore.Sqlite(Path.Combine(folder, $"akka-{run++}.db"))).GetAwaiter().GetResult(),
+        ];
+        var best = Best(rows);
+        var (core, akkaMemory, akkaSqlite, kafkaSqlite) = (best[0].Applied, best[1], best[2], best[3]);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);
 
@@ -43,7 +46,7 @@ internal static class PipelineBenchmark
         Row($"Akka runtime, Akka.Persistence.Sql on SQLite ({defaults.CommitInterval.TotalSeconds:0} s)", akkaSqlite);
         Row("  the same, read from the mock Kafka (3 brokers)", kafkaSqlite,
             $"   ({kafkaSqlite.Applied / akkaSqlite.Applied:F2} / {kafkaSqlite.Durable / akkaSqlite.Durable:F2} × in-memory feed)");
-        Console.WriteLine($"(warm-up runs before the JIT settled, per row: {string.Join(", ", WarmUps)})");
+        Console.WriteLine($"(warm-up runs before the JIT settled, per row: {string.Join(", ", WarmUps)}; applied/s in each round, per row: {string.Join("; ", Rounds)})");
         Console.WriteLine($"(applied: until every event is applied; durable: until every partition's checkpoint covers its last event, which waits for the next commit, up to {defaults.CommitInterval.TotalSeconds:0} s more)");
         Console.WriteLine();
         var (resident, stored) = AkkaPipeline.BytesPerUserAsync(options).GetAwaiter().GetResult();
@@ -61,18 +64,19 @@ internal static class PipelineBenchmark
             $"item-{(int)(Items * Math.Pow(rng.NextDouble(), 2))}", EventType.Rating, rng.Next(1, 11) / 2f, t += rng.Next(1, 100_000)))];
     }
 
-    /// <summary>The best of three runs once the JIT has settled (see <see cref="WarmUp"/>).</summary>
-    private static double Best(Func<double> run)
+    /// <summary>
+    /// The best of three runs of each row once the JIT has settled (see <see cref="WarmUp"/>), the rows taking turns:
+    /// run one row after another, each row met another machine (its speed drifted by a third within minutes, the
+    /// baseline's too), and a ratio compared two of them.
+    /// </summary>
+    private static AkkaPipeline.Rates[] Best(Func<AkkaPipeline.Rates>[] rows)
     {
-        WarmUp(() => run());
-        return Enumerable.Range(0, 3).Max(_ => run());
-    }
-
-    private static AkkaPipeline.Rates Best(Func<AkkaPipeline.Rates> run)
-    {
-        WarmUp(() => run());
-        var runs = Enumerable.Range(0, 3).Select(_ => run()).ToList();
-        return new AkkaPipeline.Rates(runs.Max(r => r.Applied), runs.Max(r => r.Durable));
+        foreach (var row in rows) WarmUp(() => row());
+        var runs = rows.Select(_ => new List<AkkaPipeline.Rates>()).ToArray();
+        for (var round = 0; round < 3; round++)
+            for (var i = 0; i < rows.Length; i++) runs[i].Add(rows[i]());
+        Rounds.AddRange(runs.Select(r => string.Join(" / ", r.Select(x => $"{x.Applied:N0}"))));
+        return [.. runs.Select(r => new AkkaPipeline.Rates(r.Max(x => x.Applied), r.Max(x => x.Durable)))];
     }
 
     /// <summary>
@@ -97,13 +101,15 @@ internal static class PipelineBenchmark
     }
 
     private const int MaxWarmUps = 8;
+    private static readonly List<string> Rounds = [];
     private static readonly List<int> WarmUps = [];
 
-    private static double CoreLoop(List<BehaviourEvent> events, ModelOptions options)
+    private static AkkaPipeline.Rates CoreLoop(List<BehaviourEvent> events, ModelOptions options)
     {
         var model = new Recommender(options, FoldEvery);
         var clock = Stopwatch.StartNew();
         foreach (var ev in events) model.Apply(ev);
-        return events.Count / clock.Elapsed.TotalSeconds;
+        var rate = events.Count / clock.Elapsed.TotalSeconds;
+        return new AkkaPipeline.Rates(rate, rate);
     }
 }
