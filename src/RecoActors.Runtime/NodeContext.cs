@@ -40,6 +40,7 @@ public sealed class NodeContext
         Options = options;
         Model = model;
         Feed = feed;
+        ItemId = i => Model.Catalog[i];
         Residents = new ResidentBudget(options.MaxResidentUsers);
         _consumed = new long[partitions * Stride];
         PartitionIds = [.. Enumerable.Range(0, partitions).Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))];
@@ -65,6 +66,9 @@ public sealed class NodeContext
 
     /// <summary>This node's item indexes.</summary>
     public ItemCatalog Catalog => Model.Catalog;
+
+    /// <summary>An item's id by its index in <see cref="Catalog"/>: one delegate for every user's state, made once.</summary>
+    internal Func<int, string> ItemId { get; }
 
     /// <summary>The model's settings.</summary>
     public ModelOptions ModelOptions => Model.Current.Options;

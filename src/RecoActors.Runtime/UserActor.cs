@@ -158,7 +158,7 @@ internal sealed class UserActor : UntypedActor
                 _dirty = false;
                 break;
             case ReadUser:
-                ReplyTo.Tell(new UserRead(_userId, _node.NodeId, _lastApplied, _profile is { EventsApplied: > 0 } p ? ProfileState.Of(p, i => _node.Catalog[i]) : null));
+                ReplyTo.Tell(new UserRead(_userId, _node.NodeId, _lastApplied, _profile is { EventsApplied: > 0 } p ? ProfileState.Of(p, _node.ItemId) : null));
                 break;
             case Loaded:
                 // A second answer: the load was asked again of a newer partition actor.
@@ -277,5 +277,5 @@ internal sealed class UserActor : UntypedActor
     }
 
     private UserRecord Record() =>
-        new(_userId, _lastApplied, MessagePackSerializer.Serialize(ProfileState.Of(_profile!, i => _node.Catalog[i]), ManifestSerializer.Options));
+        new(_userId, _lastApplied, ProfileState.Serialize(_profile!, _node.ItemId));
 }

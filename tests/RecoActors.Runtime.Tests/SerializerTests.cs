@@ -61,6 +61,25 @@ public sealed class SerializerTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(Describe(message), Describe(back));
     }
 
+    [Theory]
+    [InlineData(0, 512)]
+    [InlineData(30, 512)]
+    // Both rings wrapped: 5 seen of 300 distinct items, and more positives than the recent ring holds.
+    [InlineData(300, 5)]
+    public void A_profile_written_straight_to_bytes_is_the_same_bytes_as_its_state_serialized(int events, int seenCapacity)
+    {
+        var profile = Core.Profile.For(new ModelOptions { Dimension = 8, SeenCapacity = seenCapacity });
+        var vector = new float[8];
+        for (var i = 0; i < events; i++)
+        {
+            vector[i % 8] = float.BitDecrement(i * 0.1f);
+            profile.Apply(i, vector, i % 3 - 1, 1_600_000_000_000 + i, 86_400_000);
+            profile.RecentPositives.Push(i);
+        }
+        Assert.Equal(MessagePack.MessagePackSerializer.Serialize(ProfileState.Of(profile, i => $"item-{i}"), ManifestSerializer.Options),
+            ProfileState.Serialize(profile, i => $"item-{i}"));
+    }
+
     [Fact]
     public void A_profile_state_restores_the_same_profile_bit_for_bit()
     {
