@@ -19,8 +19,8 @@ namespace RecoActors.Runtime;
 /// delivered, so nothing is buffered without bound and nothing is skipped. It resumes once half its window is back,
 /// and a batch is up to half a window: resumed at the first credit back, a partition read a few records at a time,
 /// its actor drained them in small batches, and its users got more, smaller messages (a third more than from the
-/// in-memory feed, measured). Offsets are committed under the group
-/// id for lag tools only; the partition actors' checkpoints are the truth.
+/// in-memory feed, measured). Offsets are committed under the group id for lag tools only; the partition actors'
+/// checkpoints are the truth.
 /// </remarks>
 public sealed class KafkaFeed : IPartitionFeed, IDisposable
 {
@@ -51,7 +51,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
     private sealed class Lane(TopicPartition partition, IActorRef target, long generation, long position, int window)
     {
         /// <summary>Credit a paused lane waits for before it reads again, and the size of a full batch: half its window.</summary>
-        public int ResumeAt = Math.Max(1, window / 2);
+        public int ResumeAt = Half(window);
         public readonly TopicPartition Partition = partition;
         public readonly IActorRef Target = target;
         public long Generation = generation;
@@ -59,6 +59,8 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
         public bool Paused;
         // Reused: a batch goes out as an array of its own size (runs often end before a batch is full).
         public readonly List<FeedRecord> Batch = [];
+
+        public static int Half(int window) => Math.Max(1, window / 2);
     }
 
     /// <summary>A consumer of <see cref="KafkaOptions.EventsTopic"/> (of <paramref name="partitions"/> partitions), started at once.</summary>
@@ -131,7 +133,7 @@ public sealed class KafkaFeed : IPartitionFeed, IDisposable
             if (!_lanes.TryGetValue(partition, out var lane)) return;
             lane.Generation = generation;
             lane.Position = offset;
-            lane.ResumeAt = Math.Max(1, credit / 2);
+            lane.ResumeAt = Lane.Half(credit);
             lane.Batch.Clear();
             if (lane.Paused)
             {

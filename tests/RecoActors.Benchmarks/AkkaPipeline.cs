@@ -149,10 +149,9 @@ internal static class AkkaPipeline
 
         public void Grant(int partition, int records)
         {
-            if (_holding) Interlocked.Add(ref _held[partition], records);
-            else inner.Grant(partition, records);
-            // Released in between: what was added after the release's sweep goes on too.
-            if (!_holding && Volatile.Read(ref _held[partition]) > 0) inner.Grant(partition, Interlocked.Exchange(ref _held[partition], 0));
+            // Added first, then passed on unless holding: a grant racing a release is either swept by it or passes itself on.
+            Interlocked.Add(ref _held[partition], records);
+            if (!_holding) inner.Grant(partition, Interlocked.Exchange(ref _held[partition], 0));
         }
 
         public long Open(int partition, long offset, IActorRef target, int credit) => inner.Open(partition, offset, target, credit);

@@ -5,12 +5,12 @@ using RecoActors.Runtime;
 namespace RecoActors.Benchmarks;
 
 /// <summary>
-/// Events per second through the node's runtime (in-memory feed, no Kafka) with persistence off and on SQLite,
-/// against the Core-only single-thread loop measured in the same run; and bytes per resident user.
+/// Events per second through the node's runtime (in-memory feed) with persistence off and on SQLite, and through the
+/// mock Kafka, against the Core-only single-thread loop measured in the same run; and bytes per resident user.
 /// </summary>
 internal static class PipelineBenchmark
 {
-    private const int Events = 300_000, Users = 20_000, Items = 10_000, Partitions = 12;
+    private const int Events = 300_000, Users = 20_000, Items = 10_000;
 
     /// <summary>
     /// Events between folds in the Core-only loop. A fold republishes the snapshot (milliseconds), so a node paces
