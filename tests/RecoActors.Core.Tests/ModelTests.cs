@@ -129,6 +129,30 @@ public class ModelTests
     }
 
     [Fact]
+    public void A_hub_item_s_row_stays_bounded_and_keeps_its_strongest_partners()
+    {
+        // 5 neighbours: a row keeps 20 pairs once it has 40. The hub pairs once with 200 items and 20 times with each of three.
+        var r = new Recommender(new ModelOptions { Segments = 2, Dimension = 16, CoVisitNeighbors = 5 }, batchEvents: 50);
+        var t = Streams.T0;
+        for (var u = 0; u < 200; u++)
+        {
+            r.Apply(new BehaviourEvent($"u{u}", "hub", EventType.Like, null, t += 1000));
+            r.Apply(new BehaviourEvent($"u{u}", $"once-{u}", EventType.Like, null, t += 1000));
+            if (u % 10 != 0) continue;
+            for (var s = 0; s < 3; s++)
+            {
+                r.Apply(new BehaviourEvent($"s{u}-{s}", "hub", EventType.Like, null, t += 1000));
+                r.Apply(new BehaviourEvent($"s{u}-{s}", $"strong-{s}", EventType.Like, null, t += 1000));
+            }
+        }
+        r.Flush();
+
+        r.Catalog.TryGet("hub", out var hub);
+        Assert.InRange(r.Model.CoVisitRowLength(hub), 20, 40);
+        Assert.Equal(["strong-0", "strong-1", "strong-2"], r.Snapshot.Related(hub).Take(3).Select(x => x.ItemId).Order());
+    }
+
+    [Fact]
     public void Diversity_reranking_returns_as_many_distinct_unseen_items()
     {
         var r = new Recommender(new ModelOptions { Segments = 3, Dimension = 32 }, batchEvents: 200);
