@@ -13,9 +13,11 @@ public sealed class NodeContext
     private readonly ConcurrentDictionary<int, PartitionProgress> _progress = new();
     /// <summary>Credit goes back to the feed in steps of this many events.</summary>
     internal const int GrantStep = 64;
-    // One cache line per partition: users of different partitions count on different cores at once.
-    private const int Stride = 8;
+    // One cache line per partition: users of different partitions count on different cores at once. In each, the
+    // events its users took, and the count at which its actor asked to be told to drain.
+    private const int Stride = 8, DrainAtSlot = 1;
     private readonly long[] _consumed;
+    private readonly IActorRef?[] _drainers;
     private long _applied;
     private long _refused;
 
@@ -43,6 +45,7 @@ public sealed class NodeContext
         ItemId = i => Model.Catalog[i];
         Residents = new ResidentBudget(options.MaxResidentUsers);
         _consumed = new long[partitions * Stride];
+        _drainers = new IActorRef?[partitions];
         PartitionIds = [.. Enumerable.Range(0, partitions).Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     }
 
@@ -118,6 +121,23 @@ public sealed class NodeContext
         var now = Interlocked.Add(ref _consumed[partition * Stride], events);
         var steps = now / GrantStep - (now - events) / GrantStep;
         if (steps > 0) Feed.Grant(partition, (int)(steps * GrantStep));
+        var at = Volatile.Read(ref _consumed[partition * Stride + DrainAtSlot]);
+        if (now >= at && now - events < at) _drainers[partition]?.Tell(PartitionMessage.Drain.Instance);
+    }
+
+    /// <summary>Events of <paramref name="partition"/> its users have taken on this node, in all.</summary>
+    internal long ConsumedOf(int partition) => Interlocked.Read(ref _consumed[partition * Stride]);
+
+    /// <summary>
+    /// Tells <paramref name="actor"/> <see cref="PartitionMessage.Drain"/> when the users of <paramref name="partition"/>
+    /// have taken <paramref name="consumed"/> events in all; returns false, telling nothing, if they already have.
+    /// </summary>
+    internal bool DrainWhen(int partition, IActorRef actor, long consumed)
+    {
+        _drainers[partition] = actor;
+        // A full fence on both sides: either this sees the users' count, or the user that crosses it sees the target.
+        Interlocked.Exchange(ref _consumed[partition * Stride + DrainAtSlot], consumed);
+        return ConsumedOf(partition) < consumed;
     }
 
     internal void CountRefused() => Interlocked.Increment(ref _refused);

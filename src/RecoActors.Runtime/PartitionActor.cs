@@ -71,6 +71,9 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     private long _position;
     private int _epoch;
     private bool _drainAsked;
+    // Events sent to users, counted as NodeContext.Consumed counts what they took: the difference is their work in
+    // hand. Reset to their count on a replay, as events lost on the way are never taken.
+    private long _sent;
 
     // Resident users, and this partition's share of the node's limit (recomputed on the check tick).
     private readonly ResidentSet _residents;
@@ -148,15 +151,9 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             case PartitionMessage.Records records:
                 if (records.Generation != _generation) break;
                 foreach (var record in records.Items) _backlog.Enqueue(record);
-                // Sent once the records already queued behind this batch are in too, so a burst is grouped by user.
-                if (!_drainAsked)
-                {
-                    _drainAsked = true;
-                    Self.Tell(PartitionMessage.Drain.Instance);
-                }
+                if (!_drainAsked) AskDrain();
                 break;
             case PartitionMessage.Drain:
-                _drainAsked = false;
                 Drain();
                 break;
             case PartitionMessage.Gap gap:
@@ -211,6 +208,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     private void StartReading()
     {
         _share = Math.Max(1, _node.Residents.Limit / (_node.Progress.Count + 1));
+        _sent = _node.ConsumedOf(_partition);
         _generation = _node.Feed.Open(_partition, _checkpoint, Self, _options.MaxInFlight);
         Timers.StartPeriodicTimer(CommitTimer, PartitionMessage.CommitTick.Instance, _options.CommitInterval);
         Timers.StartPeriodicTimer(CheckTimer, PartitionMessage.Check.Instance, _options.CommitTimeout / 2);
@@ -252,6 +250,22 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         }
     }
 
+    /// <summary>Work in hand at which the users count as busy: a quarter of the window, so a held batch can grow to three quarters.</summary>
+    private int Busy => _options.MaxInFlight / 4;
+
+    /// <summary>
+    /// Asks for a drain: at once if the users have little left to apply, else when they are down to
+    /// <see cref="Busy"/> events. Either way after the records already queued behind this batch are in, so a burst is
+    /// grouped by user. Sent while the users are busy, small batches would only queue behind their work, as many
+    /// small messages; held, they go out as fewer, larger ones (Nagle's rule). Idle users get records at once.
+    /// </summary>
+    private void AskDrain()
+    {
+        _drainAsked = true;
+        if (_sent - _node.ConsumedOf(_partition) <= Busy || !_node.DrainWhen(_partition, Self, _sent - Busy))
+            Self.Tell(PartitionMessage.Drain.Instance);
+    }
+
     /// <summary>
     /// Sends what was read, in order, to the users' entities. A record for a user who is not resident waits while this
     /// partition holds its share of the node's resident limit: it first asks its least recently used users to
@@ -259,6 +273,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     /// </summary>
     private void Drain()
     {
+        _drainAsked = false;
         var skipped = 0;
         while (_backlog.TryPeek(out var record))
         {
@@ -306,6 +321,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
             _residents.Touch(user, now);
             Context.Parent.Tell(new UserCommand.Apply(user, _partition, previous, _epoch, events));
         }
+        _sent += _draining.Count;
         _outgoing.Clear();
         _draining.Clear();
     }
@@ -454,6 +470,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
         _sentSinceCommit.Clear();
         _backlog.Clear();
         _position = _checkpoint;
+        _sent = _node.ConsumedOf(_partition);
         _generation = _node.Feed.Seek(_partition, _checkpoint, _options.MaxInFlight);
         Report();
     }
