@@ -47,20 +47,20 @@ internal static class PipelineBenchmark
 
         var defaults = new RuntimeOptions();
         Console.WriteLine();
-        Console.WriteLine($"{"pipeline",-52} {"applied/s",12} {"vs Core",8} {"durable/s",12} {"vs Core",8}   ({Environment.ProcessorCount} cores)");
-        Console.WriteLine($"{"Core-only loop (Recommender.Apply), baseline",-52} {core,12:N0} {1.0,8:F2}");
+        Console.WriteLine($"{"pipeline",-52} {"applied/s",12} {"vs Core",8} {"durable/s",12} {"vs Core",8} {"CPU µs/ev",10}   ({Environment.ProcessorCount} cores)");
+        Console.WriteLine($"{"Core-only loop (Recommender.Apply), baseline",-52} {core,12:N0} {1.0,8:F2} {"",12} {"",8} {best[0].CpuMicros,10:F1}");
         Row("Akka runtime, in-memory journal", akkaMemory);
         Row($"Akka runtime, Akka.Persistence.Sql on SQLite ({defaults.CommitInterval.TotalSeconds:0} s)", akkaSqlite);
         Row("  the same, read from the mock Kafka (3 brokers)", kafkaSqlite,
             $"   ({kafkaSqlite.Applied / akkaSqlite.Applied:F2} / {kafkaSqlite.Durable / akkaSqlite.Durable:F2} × in-memory feed)");
-        Console.WriteLine($"(warm-up runs before the JIT settled, per row: {string.Join(", ", WarmUps)}; applied/s in each round, per row: {string.Join("; ", Rounds)})");
+        Console.WriteLine($"(warm-up runs before the JIT settled, per row: {string.Join(", ", WarmUps)}; applied/s in each round, per row: {string.Join("; ", Rounds)}; CPU µs per event until applied: {string.Join("; ", CpuRounds)})");
         Console.WriteLine($"(applied: until every event is applied; durable: until every partition's checkpoint covers its last event, which waits for the next commit, up to {defaults.CommitInterval.TotalSeconds:0} s more)");
         Console.WriteLine();
         var (resident, stored) = AkkaPipeline.BytesPerUserAsync(options).GetAwaiter().GetResult();
         Console.WriteLine($"bytes per resident user (d={options.Dimension}, 20 events each): an entity with all it holds {resident:N0}; its stored state in the partition {stored:N0}");
 
         void Row(string name, AkkaPipeline.Rates rates, string note = "") =>
-            Console.WriteLine($"{name,-52} {rates.Applied,12:N0} {rates.Applied / core,8:F2} {rates.Durable,12:N0} {rates.Durable / core,8:F2}{note}");
+            Console.WriteLine($"{name,-52} {rates.Applied,12:N0} {rates.Applied / core,8:F2} {rates.Durable,12:N0} {rates.Durable / core,8:F2} {rates.CpuMicros,10:F1}{note}");
     }
 
     private static List<BehaviourEvent> Generate()
@@ -83,7 +83,8 @@ internal static class PipelineBenchmark
         for (var round = 0; round < 3; round++)
             for (var i = 0; i < rows.Length; i++) runs[i].Add(rows[i]());
         Rounds.AddRange(runs.Select(r => string.Join(" / ", r.Select(x => $"{x.Applied:N0}"))));
-        return [.. runs.Select(r => new AkkaPipeline.Rates(r.Max(x => x.Applied), r.Max(x => x.Durable)))];
+        CpuRounds.AddRange(runs.Select(r => string.Join(" / ", r.Select(x => $"{x.CpuMicros:F1}"))));
+        return [.. runs.Select(r => new AkkaPipeline.Rates(r.Max(x => x.Applied), r.Max(x => x.Durable), r.Min(x => x.CpuMicros)))];
     }
 
     /// <summary>
@@ -109,6 +110,7 @@ internal static class PipelineBenchmark
 
     private const int MaxWarmUps = 8;
     private static readonly List<string> Rounds = [];
+    private static readonly List<string> CpuRounds = [];
     private static readonly List<int> WarmUps = [];
 
     /// <summary>The <paramref name="index"/>-th batch: the same users' events again, later (each batch's times follow the last's).</summary>
@@ -125,9 +127,10 @@ internal static class PipelineBenchmark
     private static AkkaPipeline.Rates CoreLoop(List<BehaviourEvent> events, ModelOptions options)
     {
         var model = new Recommender(options, FoldEvery);
+        var cpu = AkkaPipeline.ProcessCpu;
         var clock = Stopwatch.StartNew();
         foreach (var ev in events) model.Apply(ev);
         var rate = events.Count / clock.Elapsed.TotalSeconds;
-        return new AkkaPipeline.Rates(rate, rate);
+        return new AkkaPipeline.Rates(rate, rate, (AkkaPipeline.ProcessCpu - cpu).TotalMicroseconds / events.Count);
     }
 }
