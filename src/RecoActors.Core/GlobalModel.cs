@@ -171,11 +171,12 @@ public sealed class GlobalModel
             touched.Add(b);
         }
         var limit = RowPerNeighbour * _options.CoVisitNeighbors;
+        var top = new TopK(_options.CoVisitNeighbors);
         foreach (var a in touched)
         {
             var row = _coVisits[a];
             if (_neighbors[a] is not null && row.Count <= 2 * limit && _rowWeight[a] < (1 + RerankGrowth) * _rankedWeight[a]) continue;
-            Rank(a, row, limit);
+            Rank(a, row, limit, top);
         }
 
         void Add(int from, int to, double w)
@@ -189,8 +190,8 @@ public sealed class GlobalModel
     /// <summary>Pairs kept in an item's co-visitation row (bounded: see <see cref="RowPerNeighbour"/>).</summary>
     internal int CoVisitRowLength(int item) => _coVisits.TryGetValue(item, out var row) ? row.Count : 0;
 
-    /// <summary>Ranks an item's neighbours by cosine over co-visitation; a row over twice its limit keeps only its best <paramref name="limit"/>.</summary>
-    private void Rank(int a, Dictionary<int, double> row, int limit)
+    /// <summary>Ranks an item's neighbours by cosine over co-visitation, into <paramref name="top"/> (empty, left empty); a row over twice its limit keeps only its best <paramref name="limit"/>.</summary>
+    private void Rank(int a, Dictionary<int, double> row, int limit, TopK top)
     {
         var na = _positives[a];
         if (_scores.Length < row.Count) _scores = new float[2 * row.Count];
@@ -206,7 +207,6 @@ public sealed class GlobalModel
             Array.Sort(sorted);
             floor = sorted[^limit];
         }
-        var top = new TopK(_options.CoVisitNeighbors);
         var kept = prune ? new Dictionary<int, double>(limit) : row;
         var weight = 0.0;
         i = 0;

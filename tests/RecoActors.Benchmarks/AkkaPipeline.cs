@@ -16,7 +16,6 @@ internal static class AkkaPipeline
 {
     public const int Partitions = 12;
 
-    /// <summary>Events per second until all are applied, and until all are durable.</summary>
     /// <summary>CPU time the process has used, on all its threads.</summary>
     public static TimeSpan ProcessCpu => Process.GetCurrentProcess().TotalProcessorTime;
 
