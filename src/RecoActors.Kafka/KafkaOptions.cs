@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using RecoActors.Core;
 
 namespace RecoActors.Kafka;
 

@@ -14,6 +14,11 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : ManifestSer
     {
         [typeof(ReadUser)] = "user.read/1",
         [typeof(UserRead)] = "user.read-reply/1",
+        [typeof(Recommend)] = "user.recommend/1",
+        [typeof(Recommendations)] = "user.recommend-reply/1",
+        [typeof(RecommendationFailed)] = "user.recommend-failed/1",
+        [typeof(DescribeCluster)] = "cluster.describe/1",
+        [typeof(ClusterDescription)] = "cluster.describe-reply/1",
     };
 
     /// <summary>The HOCON that registers this serializer and binds <see cref="IRecoMessage"/> to it.</summary>

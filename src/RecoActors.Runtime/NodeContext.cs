@@ -94,6 +94,9 @@ public sealed class NodeContext
     /// <summary>The node's segment actor (set when it starts).</summary>
     public IActorRef Segments { get; internal set; } = ActorRefs.Nobody;
 
+    /// <summary>The node's fusion actors: user entities hand them their rankings.</summary>
+    internal IActorRef Fusion { get; set; } = ActorRefs.Nobody;
+
     /// <summary>
     /// Test hook: returns true to discard a delivery of the event at (user, offset) to its entity, as Akka may during a
     /// hand-off (akka.net #8501). The partition must notice and replay.

@@ -7,12 +7,12 @@ namespace RecoActors.Runtime;
 
 /// <summary>
 /// A node's actors in a running actor system: the user region (user entities and one partition actor per shard),
-/// the segment actor and the partition keep-alive.
+/// the segment actor, the fusion actors, the partition keep-alive, and the describer clients ask how users are sharded.
 /// </summary>
 public sealed class RecoRuntime
 {
     /// <summary>The sharded entity type's name.</summary>
-    public const string TypeName = "user";
+    public const string TypeName = ClusterConfig.UserRegion;
 
     private RecoRuntime(ActorSystem system, NodeContext node)
     {
@@ -29,7 +29,7 @@ public sealed class RecoRuntime
     /// <summary>The user region: tell or ask it any <see cref="IUserMessage"/>, for any user, from any node.</summary>
     public IActorRef Region => Node.Region;
 
-    /// <summary>Starts the node's actors in <paramref name="system"/> (a cluster member with <see cref="RuntimeConfig.NodeRole"/>).</summary>
+    /// <summary>Starts the node's actors in <paramref name="system"/> (a cluster member with <see cref="ClusterConfig.NodeRole"/>).</summary>
     /// <param name="system">The actor system, configured by <see cref="RuntimeConfig.Build"/>.</param>
     /// <param name="node">The node's shared state.</param>
     /// <param name="publish">Sends merged partials to every node (the partials exchange); null folds locally.</param>
@@ -39,8 +39,10 @@ public sealed class RecoRuntime
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(node);
         node.Segments = system.ActorOf(SegmentActor.Props(node.Model, node.Contributions, node.Options.FoldInterval, publish, folded), "segments");
+        node.Fusion = system.ActorOf(FusionActor.Props(node), "fusion");
+        system.ActorOf(Props.Create(() => new ClusterDescriber(node)), ClusterConfig.DescriberName);
         var sharding = ClusterSharding.Get(system);
-        var settings = ClusterShardingSettings.Create(system).WithRole(RuntimeConfig.NodeRole);
+        var settings = ClusterShardingSettings.Create(system).WithRole(ClusterConfig.NodeRole);
         var users = UserActor.Props(node);
         node.Region = sharding.Start(TypeName,
             id => id == UserMessageExtractor.PartitionEntityId ? PartitionActor.Props(node) : users,

@@ -9,7 +9,8 @@ namespace RecoActors.Runtime;
 
 /// <summary>
 /// One user, as a sharded entity in the shard of the user's Kafka partition: applies the partition's events to the
-/// user's profile in offset order, answers reads, and hands its state to its partition actor to make durable.
+/// user's profile in offset order, answers reads, passes requests for recommendations to its node's fusion actor with
+/// a copy of its profile, and hands its state to its partition actor to make durable.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -49,7 +50,7 @@ internal sealed class UserActor : UntypedActor
     {
         _userId = Uri.UnescapeDataString(Self.Path.Name);
         _node = node;
-        _partition = Kafka.Murmur2Partitioner.Partition(_userId, node.Partitions);
+        _partition = Murmur2Partitioner.Partition(_userId, node.Partitions);
     }
 
     /// <summary>Props for every user entity of <paramref name="node"/>.</summary>
@@ -160,6 +161,10 @@ internal sealed class UserActor : UntypedActor
             case ReadUser:
                 ReplyTo.Tell(new UserRead(_userId, _node.NodeId, _lastApplied, _profile is { EventsApplied: > 0 } p ? ProfileState.Of(p, _node.ItemId) : null));
                 break;
+            case Recommend recommend:
+                // Ranked off this mailbox: the fusion actor answers the asker with a copy of the profile as it is now.
+                _node.Fusion.Tell(new FusionCommand.Rank(_userId, recommend.Count, _profile is { EventsApplied: > 0 } live ? live.Clone() : null, ReplyTo));
+                break;
             case Loaded:
                 // A second answer: the load was asked again of a newer partition actor.
                 break;
@@ -192,6 +197,9 @@ internal sealed class UserActor : UntypedActor
                 ReplyTo.Tell(new PartitionMessage.Flushed(_userId, flush.Cycle, _lastApplied, null));
                 break;
             case Loaded:
+                break;
+            case Recommend:
+                ReplyTo.Tell(new RecommendationFailed(_userId, _node.NodeId, $"the stored state of user '{_userId}' cannot be read; it is kept as it is for inspection"));
                 break;
             case ReadUser:
                 ReplyTo.Tell(new Status.Failure(new InvalidOperationException($"the stored state of user '{_userId}' cannot be read; it is kept as it is for inspection")));

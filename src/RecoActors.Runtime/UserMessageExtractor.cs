@@ -1,5 +1,5 @@
 using Akka.Cluster.Sharding;
-using RecoActors.Kafka;
+using RecoActors.Core;
 using RecoActors.Protocol;
 
 namespace RecoActors.Runtime;

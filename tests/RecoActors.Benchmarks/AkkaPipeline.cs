@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using RecoActors.Core;
 using RecoActors.Kafka;
+using RecoActors.Protocol;
 using RecoActors.Runtime;
 
 namespace RecoActors.Benchmarks;

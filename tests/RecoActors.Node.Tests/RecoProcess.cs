@@ -13,10 +13,14 @@ internal sealed class RecoProcess : IDisposable
 
     private RecoProcess(Process process) => _process = process;
 
-    public static RecoProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static RecoProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartProgram("reco.dll", environment, args);
+
+    /// <summary>Another program (the client sample), run the same way; a relative <paramref name="dll"/> is in this test's folder.</summary>
+    public static RecoProcess StartProgram(string dll, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "reco.dll"));
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["NO_COLOR"] = "1";
         info.Environment["Logging__LogLevel__Default"] = "Warning";

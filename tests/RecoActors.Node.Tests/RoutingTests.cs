@@ -3,6 +3,7 @@ using System.Text.Json;
 using RecoActors.Evaluation;
 using RecoActors.Kafka;
 using RecoActors.Node.Http;
+using RecoActors.Protocol;
 
 namespace RecoActors.Node.Tests;
 
@@ -11,7 +12,7 @@ public sealed class RoutingTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task A_node_that_does_not_host_the_user_answers_exactly_as_the_host_does()
+    public async Task A_node_that_does_not_host_the_user_and_an_actor_client_answer_exactly_as_the_host_does()
     {
         await using var cluster = new TestCluster();
         var a = await cluster.StartNodeAsync("node-a");
@@ -31,6 +32,13 @@ public sealed class RoutingTests
             && a.Node.EventsFolded == ratings.Count && b.Node.EventsFolded == ratings.Count,
             Deadline, "every event applied once and folded into both nodes' models");
 
+        // Every node folded the same partials in the same order: the same model version everywhere.
+        Assert.Equal(a.Node.Model.Current.Version, b.Node.Model.Current.Version);
+        var seed = Akka.Cluster.Cluster.Get(a.Node.System).SelfAddress;
+        await using var client = await RecommendationClient.ConnectAsync(new RecommendationClientOptions
+        {
+            Cluster = new ClusterOptions { Hostname = "127.0.0.1", Port = 0, SeedNodes = [$"{seed.Host}:{seed.Port}"] },
+        });
         using var http = new HttpClient();
         var users = ratings.Select(r => r.UserId).Distinct().Take(40).Append("nobody-yet").ToList();
         var remote = 0;
@@ -44,6 +52,12 @@ public sealed class RoutingTests
             Assert.Equal(JsonSerializer.Serialize(fromA.Items), JsonSerializer.Serialize(fromB.Items));
             Assert.Equal(10, fromA.Items.Count);
             Assert.Equal(user == "nobody-yet", fromA.ColdStart);
+            Assert.Equal(a.Node.Model.Current.Version, fromA.ModelVersion);
+
+            // Through the actor client: the same answer, from the same node.
+            var fromClient = await client.RecommendAsync(user, 10);
+            Assert.Equal((owner.Node.Id, fromA.ModelVersion, fromA.ColdStart), (fromClient.Node, fromClient.ModelVersion, fromClient.ColdStart));
+            Assert.Equal(JsonSerializer.Serialize(fromA.Items), JsonSerializer.Serialize(fromClient.Items));
             remote += owner == a ? 1 : 0;
 
             // An actor message to the region from the other node reaches the same entity.

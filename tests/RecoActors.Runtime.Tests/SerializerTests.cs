@@ -38,6 +38,13 @@ public sealed class SerializerTests : Akka.TestKit.Xunit2.TestKit
         new PartitionCommitted(1_234, [new UserRecord("a", 1, [9]), new UserRecord("b", 2, [])]),
         new PartitionSnapshot(5, [new UserRecord("c", 3, [7, 7])]),
         new WakePartition(11),
+        new Recommend("u42", 10),
+        new Recommendations("u42", "node-1", 7, 30, false, [new Share(2, 0.75f), new Share(0, 0.25f)],
+            [new RecommendedItem("item-3", 1.5f, 0.25f, 0.125f, [new Share(2, 1.125f)]), new RecommendedItem("item-9", 1f, 0f, 0f, [])]),
+        new Recommendations("u-none", "node-2", 0, 0, true, [], []),
+        new RecommendationFailed("u13", "node-1", "the stored state of user 'u13' cannot be read"),
+        DescribeCluster.Instance,
+        new ClusterDescription(12, "node-1"),
     ];
 
     [Fact]
@@ -126,6 +133,8 @@ public sealed class SerializerTests : Akka.TestKit.Xunit2.TestKit
         PartitionSnapshot s => $"Snapshot({s.NextOffset},{string.Join(";", s.Users.Select(Describe))})",
         UserRead { Profile: { } p } u => $"{u with { Profile = null }} {Describe(p)}",
         ProfileState p => $"{p.Version} {string.Join(",", p.Vector.Select(BitConverter.SingleToInt32Bits))} {p.SeenCapacity} {string.Join(",", p.Seen)} {p.RecentCapacity} {string.Join(",", p.Recent)} {p.LastTimestamp} {p.EventsApplied}",
+        // Records compare arrays by reference and print only their type: the JSON shows every element.
+        Recommendations r => System.Text.Json.JsonSerializer.Serialize(r),
         _ => o.ToString()!,
     };
 }

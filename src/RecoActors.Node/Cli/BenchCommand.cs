@@ -3,13 +3,16 @@ using System.Diagnostics;
 using RecoActors.Evaluation;
 using RecoActors.Kafka;
 using RecoActors.Node.Hosting;
+using RecoActors.Protocol;
+using RecoActors.Runtime;
 using Spectre.Console;
 
 namespace RecoActors.Node.Cli;
 
 /// <summary>
 /// <c>reco bench serve</c>: recommendation latency over HTTP on loopback, with many concurrent clients while events
-/// stream in, against <c>/healthz</c> measured by the same clients in the same run (the cost of HTTP alone).
+/// stream in, against <c>/healthz</c> measured by the same clients in the same run (the cost of HTTP alone); then the
+/// same recommendations through the actor client (<see cref="RecommendationClient"/>), as another service asks.
 /// </summary>
 internal static class BenchCommand
 {
@@ -20,7 +23,7 @@ internal static class BenchCommand
         var seconds = new Option<int>("--seconds") { Description = "How long to measure.", DefaultValueFactory = _ => 15 };
         var rate = new Option<int>("--rate") { Description = "Requests per second over all clients, half recommendations and half /healthz.", DefaultValueFactory = _ => 400 };
         var ingest = new Option<int>("--ingest") { Description = "Events per second streamed in while measuring.", DefaultValueFactory = _ => 2_000 };
-        var serve = new Command("serve", "Latency of recommendations over HTTP with concurrent clients while ingestion runs, with /healthz as the baseline.")
+        var serve = new Command("serve", "Latency of recommendations over HTTP (with /healthz as the baseline) and through the actor client, with concurrent clients while events stream in.")
         {
             data, clients, seconds, rate, ingest,
         };
@@ -54,60 +57,106 @@ internal static class BenchCommand
 
         // Warm-up (JIT, connection pool) is timed but not counted.
         var warmUp = TimeSpan.FromSeconds(3);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        stop.CancelAfter(warmUp + TimeSpan.FromSeconds(seconds));
-        var appliedBefore = context.Applied;
-        var ingestion = Task.Run(() => Ingest(producer, ratings, half, ingestRate, stop.Token), CancellationToken.None);
+        var duration = warmUp + TimeSpan.FromSeconds(seconds);
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(10) };
-        var recommend = new List<double>[clients];
-        var health = new List<double>[clients];
+        var next = half;
+        var (overHttp, httpIngest) = await MeasureAsync(clients, rate, duration, warmUp, async (i, random) =>
+        {
+            var path = i % 2 == 0 ? $"/v1/users/{users[random.Next(users.Length)]}/recommendations?n=10" : "/healthz";
+            using var response = await http.GetAsync(path, CancellationToken.None);
+            await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
+            return (i % 2, response.IsSuccessStatusCode);
+        }, stop => Ingest(producer, ratings, ref next, ingestRate, stop), context, cancel);
+
+        // The actor client joins the node's cluster and asks through a region proxy, at the recommendations' rate alone.
+        var seed = Akka.Cluster.Cluster.Get(server.Node.System).SelfAddress;
+        await using var client = await RecommendationClient.ConnectAsync(new RecommendationClientOptions
+        {
+            Cluster = new ClusterOptions { Hostname = "127.0.0.1", Port = 0, SeedNodes = [$"{seed.Host}:{seed.Port}"] },
+            Timeout = TimeSpan.FromSeconds(10),
+        }, cancel);
+        var (overActors, actorIngest) = await MeasureAsync(clients, rate / 2, duration, warmUp, async (_, random) =>
+        {
+            await client.RecommendAsync(users[random.Next(users.Length)], 10, CancellationToken.None);
+            return (0, true);
+        }, stop => Ingest(producer, ratings, ref next, ingestRate, stop), context, cancel);
+
+        var rec = overHttp.Latencies[0];
+        var ok = overHttp.Latencies[1];
+        var viaClient = overActors.Latencies[0];
+        var table = new Table().Title("Recommendation latency on loopback, ms").AddColumns("path", "requests/s", "p50", "p90", "p99", "max", "p99 vs /healthz");
+        table.AddRow("HTTP /healthz (baseline)", $"{ok.Length / overHttp.Seconds:N0}", F(ok, 0.5), F(ok, 0.9), F(ok, 0.99), F(ok, 1), "1.00");
+        table.AddRow("HTTP /v1/users/{id}/recommendations?n=10", $"{rec.Length / overHttp.Seconds:N0}", F(rec, 0.5), F(rec, 0.9), F(rec, 0.99), F(rec, 1),
+            $"{Quantile(rec, 0.99) / Quantile(ok, 0.99):F2}");
+        table.AddRow("actor client RecommendAsync(id, 10)", $"{viaClient.Length / overActors.Seconds:N0}", F(viaClient, 0.5), F(viaClient, 0.9), F(viaClient, 0.99),
+            F(viaClient, 1), $"{Quantile(viaClient, 0.99) / Quantile(ok, 0.99):F2}");
+        AnsiConsole.Write(table);
+        var failures = overHttp.Failures + overActors.Failures;
+        AnsiConsole.MarkupLineInterpolated($"while measuring: {httpIngest.Applied / overHttp.Seconds:N0} and {actorIngest.Applied / overActors.Seconds:N0} events/s applied; {failures} failed requests; target p99 ≤ 5 ms over HTTP: {(Quantile(rec, 0.99) <= 5 ? "met" : "missed")}, p99 ≤ 2× /healthz: {(Quantile(rec, 0.99) <= 2 * Quantile(ok, 0.99) ? "met" : "missed")}");
+        return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>What one measurement saw: latencies (ms, sorted) by request kind, failures, and the seconds counted.</summary>
+    private sealed record Measured(double[][] Latencies, int Failures, double Seconds);
+
+    /// <summary>Events produced and applied while measuring.</summary>
+    private sealed record Ingested(long Produced, long Applied);
+
+    /// <summary>
+    /// Open loop: each of <paramref name="clients"/> keeps its own schedule at its share of <paramref name="rate"/>, so a
+    /// slow answer does not hide the queue behind it; <paramref name="request"/> returns the request's kind (0 or 1) and
+    /// whether it succeeded. Events stream in meanwhile.
+    /// </summary>
+    private static async Task<(Measured, Ingested)> MeasureAsync(int clients, int rate, TimeSpan duration, TimeSpan warmUp,
+        Func<int, Random, Task<(int Kind, bool Ok)>> request, Func<CancellationToken, long> ingest, NodeContext context, CancellationToken cancel)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        stop.CancelAfter(duration);
+        var appliedBefore = context.Applied;
+        var ingestion = Task.Run(() => ingest(stop.Token), CancellationToken.None);
+        var latencies = new List<double>[clients, 2];
         var failures = 0;
         var clock = Stopwatch.StartNew();
         var period = TimeSpan.FromSeconds(clients / (double)rate);
         await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
-            (recommend[c], health[c]) = ([], []);
+            (latencies[c, 0], latencies[c, 1]) = ([], []);
             var random = new Random(c);
-            // Open loop: each client keeps its own schedule, so a slow answer does not hide the queue behind it.
             var next = clock.Elapsed + period * random.NextDouble();
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
                 var wait = next - clock.Elapsed;
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, CancellationToken.None);
-                var path = i % 2 == 0 ? $"/v1/users/{users[random.Next(users.Length)]}/recommendations?n=10" : "/healthz";
                 var started = Stopwatch.GetTimestamp();
-                using var response = await http.GetAsync(path, CancellationToken.None);
-                await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
+                var (kind, ok) = (0, false);
+                try
+                {
+                    (kind, ok) = await request(i, random);
+                }
+                catch (Exception ex) when (ex is TimeoutException or HttpRequestException)
+                {
+                }
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failures);
-                if (clock.Elapsed > warmUp) (i % 2 == 0 ? recommend[c] : health[c]).Add(ms);
+                if (!ok) Interlocked.Increment(ref failures);
+                if (clock.Elapsed > warmUp) latencies[c, kind].Add(ms);
                 next += period;
             }
         }, CancellationToken.None)));
-        var elapsed = (clock.Elapsed - warmUp).TotalSeconds;
-        var ingested = await ingestion;
-        var applied = context.Applied - appliedBefore;
-
-        var rec = recommend.SelectMany(l => l).Order().ToArray();
-        var ok = health.SelectMany(l => l).Order().ToArray();
-        var table = new Table().Title("HTTP latency on loopback, ms").AddColumns("endpoint", "requests/s", "p50", "p90", "p99", "max", "p99 vs /healthz");
-        table.AddRow("/healthz (baseline)", $"{ok.Length / elapsed:N0}", F(ok, 0.5), F(ok, 0.9), F(ok, 0.99), $"{ok[^1]:F2}", "1.00");
-        table.AddRow("/v1/users/{id}/recommendations?n=10", $"{rec.Length / elapsed:N0}", F(rec, 0.5), F(rec, 0.9), F(rec, 0.99), $"{rec[^1]:F2}",
-            $"{Quantile(rec, 0.99) / Quantile(ok, 0.99):F2}");
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"while measuring: {ingested:N0} events produced, {applied:N0} applied ({applied / elapsed:N0}/s); {failures} failed requests; target p99 ≤ 5 ms for recommendations: {(Quantile(rec, 0.99) <= 5 ? "met" : "missed")}");
-        return failures == 0 ? 0 : 1;
+        var seconds = (clock.Elapsed - warmUp).TotalSeconds;
+        var produced = await ingestion;
+        var sorted = new[] { 0, 1 }.Select(k => Enumerable.Range(0, clients).SelectMany(c => latencies[c, k]).Order().ToArray()).ToArray();
+        return (new Measured(sorted, failures, seconds), new Ingested(produced, context.Applied - appliedBefore));
     }
 
-    /// <summary>Streams the second half of the sample at a steady rate until stopped; returns how many were produced.</summary>
-    private static long Ingest(EventProducer producer, List<Rating> ratings, int from, int perSecond, CancellationToken stop)
+    /// <summary>Streams the sample on from <paramref name="next"/> at a steady rate until stopped; returns how many were produced.</summary>
+    private static long Ingest(EventProducer producer, List<Rating> ratings, ref int next, int perSecond, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
         long sent = 0;
-        for (var i = from; i < ratings.Count && !stop.IsCancellationRequested; i++)
+        for (; next < ratings.Count && !stop.IsCancellationRequested; next++)
         {
-            producer.Produce(ratings[i].ToEvent());
+            producer.Produce(ratings[next].ToEvent());
             sent++;
             var ahead = TimeSpan.FromSeconds(sent / (double)perSecond) - clock.Elapsed;
             if (ahead > TimeSpan.FromMilliseconds(5)) Thread.Sleep(ahead);
@@ -118,5 +167,5 @@ internal static class BenchCommand
 
     private static double Quantile(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
 
-    private static string F(double[] sorted, double q) => $"{Quantile(sorted, q):F2}";
+    private static string F(double[] sorted, double q) => $"{(q >= 1 ? sorted.LastOrDefault(double.NaN) : Quantile(sorted, q)):F2}";
 }

@@ -12,6 +12,7 @@ using OpenTelemetry.Metrics;
 using RecoActors.Kafka;
 using RecoActors.Node.Http;
 using RecoActors.Node.Serving;
+using RecoActors.Protocol;
 using RecoActors.Runtime;
 
 namespace RecoActors.Node.Hosting;

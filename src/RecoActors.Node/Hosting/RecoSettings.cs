@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using RecoActors.Core;
 using RecoActors.Kafka;
+using RecoActors.Protocol;
 using RecoActors.Runtime;
 
 namespace RecoActors.Node.Hosting;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RecoActors.Core;
+using RecoActors.Protocol;
 
 namespace RecoActors.Node.Http;
 
@@ -13,7 +14,7 @@ namespace RecoActors.Node.Http;
 /// <param name="Memberships">How close the user is to each segment (weights sum to 1).</param>
 /// <param name="Items">The items, best first, each with its explanation.</param>
 public sealed record RecommendationsResponse(string UserId, int Partition, string Node, bool ColdStart, long ModelVersion,
-    IReadOnlyList<SegmentShare> Memberships, IReadOnlyList<RankedItem> Items);
+    IReadOnlyList<Share> Memberships, IReadOnlyList<RecommendedItem> Items);
 
 /// <summary>A user's profile, as <c>GET /v1/users/{id}/profile</c> returns it.</summary>
 /// <param name="UserId">The user.</param>

@@ -1,4 +1,4 @@
-namespace RecoActors.Runtime;
+namespace RecoActors.Protocol;
 
 /// <summary>How a node joins the Akka cluster. Bound from <c>Reco:Cluster</c>.</summary>
 public sealed record ClusterOptions

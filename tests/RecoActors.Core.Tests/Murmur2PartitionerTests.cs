@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RecoActors.Kafka.Tests;
+namespace RecoActors.Core.Tests;
 
 public class Murmur2PartitionerTests
 {
@@ -24,18 +24,5 @@ public class Murmur2PartitionerTests
             Assert.InRange(p, 0, 11);
             Assert.Equal(p, Murmur2Partitioner.Partition(Encoding.UTF8.GetBytes(key), 12));
         }
-    }
-}
-
-public class KafkaOptionsTests
-{
-    [Fact]
-    public void Each_wrong_field_is_named()
-    {
-        var errors = new KafkaOptions { BootstrapServers = "nohost", GroupId = " ", SecurityProtocol = "tls" }.Validate();
-        Assert.Contains(errors, e => e.StartsWith("Reco:Kafka:BootstrapServers"));
-        Assert.Contains(errors, e => e.StartsWith("Reco:Kafka:GroupId"));
-        Assert.Contains(errors, e => e.StartsWith("Reco:Kafka:SecurityProtocol"));
-        Assert.Empty(new KafkaOptions { BootstrapServers = "127.0.0.1:9092" }.Validate());
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace RecoActors.Kafka;
+namespace RecoActors.Core;
 
 /// <summary>
 /// The Java client's default partitioner (murmur2 of the key bytes, sign bit cleared, modulo the partition
