@@ -11,7 +11,7 @@ namespace RecoActors.Core;
 /// n' = n·a + m, c ← c + (m/n')(x̄ − c). A segment whose weight falls below <see cref="ModelOptions.DeadSegmentFraction"/>
 /// of the heaviest is re-seeded by splitting the heaviest in two.
 /// </remarks>
-public sealed class GlobalModel
+public sealed partial class GlobalModel
 {
     /// <summary>Forward-decayed values are rebased once they grow past 2^this, well inside float range.</summary>
     private const int RebaseHalfLives = 48;

@@ -12,7 +12,8 @@ namespace RecoActors.Kafka;
 /// </summary>
 /// <remarks>
 /// A partial can outgrow a Kafka record, so it travels in chunks (headers: sender, sequence, chunk, chunks) and is
-/// handed on when its last chunk arrives.
+/// handed on when its last chunk arrives, with the <see cref="ExchangePosition"/> a model that folded it stands at: a
+/// node restarts from its model's snapshot by reading on from there, not from the topic's beginning.
 /// </remarks>
 public sealed class PartialExchange : IDisposable
 {
@@ -22,7 +23,7 @@ public sealed class PartialExchange : IDisposable
     private readonly ILogger _logger;
     private readonly string _sender;
     private readonly IProducer<string?, byte[]?> _producer;
-    private readonly Dictionary<string, (long Sequence, List<byte[]> Chunks)> _assembling = [];
+    private readonly Dictionary<string, (long Sequence, List<byte[]> Chunks, long First)> _assembling = [];
     private long _sequence;
     private long _received;
     private volatile bool _stopping;
@@ -68,16 +69,21 @@ public sealed class PartialExchange : IDisposable
         }
     }
 
-    /// <summary>Starts reading the topic from its beginning; <paramref name="onPartial"/> gets each whole partial, in order, on the reader's thread.</summary>
-    public void Start(Action<byte[]> onPartial)
+    /// <summary>
+    /// Starts reading the topic after <paramref name="from"/> (<see cref="ExchangePosition.Beginning"/>: all of it);
+    /// <paramref name="onPartial"/> gets each whole partial after it, in order, on the reader's thread, with the
+    /// position a model stands at once it has folded that partial.
+    /// </summary>
+    public void Start(ExchangePosition from, Action<byte[], ExchangePosition> onPartial)
     {
+        ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(onPartial);
         if (_thread is not null) throw new InvalidOperationException("the exchange was already started");
-        _thread = new Thread(() => Read(onPartial)) { IsBackground = true, Name = "partials" };
+        _thread = new Thread(() => Read(from, onPartial)) { IsBackground = true, Name = "partials" };
         _thread.Start();
     }
 
-    private void Read(Action<byte[]> onPartial)
+    private void Read(ExchangePosition from, Action<byte[], ExchangePosition> onPartial)
     {
         var config = new ConsumerConfig(_options.ToClientConfig())
         {
@@ -91,7 +97,8 @@ public sealed class PartialExchange : IDisposable
         using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
             .SetLogHandler((_, m) => _logger.LogWarning("librdkafka {Facility} on {Topic}: {Message}", m.Facility, _options.PartialsTopic, m.Message))
             .Build();
-        consumer.Assign(new TopicPartitionOffset(_options.PartialsTopic, 0, Offset.Beginning));
+        consumer.Assign(new TopicPartitionOffset(_options.PartialsTopic, 0, from.Resume));
+        var first = true;
         while (!_stopping)
         {
             ConsumeResult<string?, byte[]?>? record;
@@ -105,10 +112,16 @@ public sealed class PartialExchange : IDisposable
                 continue;
             }
             if (record?.Message?.Value is not { } value) continue;
-            if (Assemble(record.Message.Headers, value) is not { } whole) continue;
+            if (first && record.Offset.Value > from.Resume)
+                // Every node that resumes here misses the same partials, so the models stay equal; but not what they would be.
+                _logger.LogError("The partials topic {Topic} no longer holds offsets {From} to {To} (retention): the model misses what they held. " +
+                    "Keep the topic's retention longer than the model's snapshot interval", _options.PartialsTopic, from.Resume, record.Offset.Value - 1);
+            first = false;
+            var offset = record.Offset.Value;
+            if (Assemble(record.Message.Headers, value, offset) is not { } whole || offset <= from.Completed) continue;
             try
             {
-                onPartial(whole);
+                onPartial(whole, new ExchangePosition(offset, _assembling.Count == 0 ? offset + 1 : _assembling.Values.Min(a => a.First)));
                 Interlocked.Increment(ref _received);
             }
             catch (Exception ex)
@@ -120,7 +133,7 @@ public sealed class PartialExchange : IDisposable
         consumer.Close();
     }
 
-    private byte[]? Assemble(Headers headers, byte[] chunk)
+    private byte[]? Assemble(Headers headers, byte[] chunk, long offset)
     {
         if (!headers.TryGetLastBytes("reco.sender", out var senderBytes) || !headers.TryGetLastBytes("reco.sequence", out var seq)
             || !headers.TryGetLastBytes("reco.chunk", out var index) || !headers.TryGetLastBytes("reco.chunks", out var total))
@@ -132,7 +145,7 @@ public sealed class PartialExchange : IDisposable
         {
             // A sender's chunks arrive in order; a new sequence means the previous one will not complete.
             if (i != 0) return null;
-            part = (sequence, []);
+            part = (sequence, [], offset);
         }
         part.Chunks.Add(chunk);
         _assembling[sender] = part;

@@ -34,11 +34,14 @@ public sealed class RecoRuntime
     /// <param name="node">The node's shared state.</param>
     /// <param name="publish">Sends merged partials to every node (the partials exchange); null folds locally.</param>
     /// <param name="folded">Told the events in each partial folded into the model.</param>
-    public static RecoRuntime Start(ActorSystem system, NodeContext node, Action<ModelPartial>? publish = null, Action<long>? folded = null)
+    /// <param name="snapshots">Where and how often the model is persisted (with an exchange); null: never.</param>
+    /// <param name="saved">Told each model checkpoint the store confirmed.</param>
+    public static RecoRuntime Start(ActorSystem system, NodeContext node, Action<ModelPartial>? publish = null, Action<long>? folded = null,
+        ModelSnapshots? snapshots = null, Action<ModelCheckpoint>? saved = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(node);
-        node.Segments = system.ActorOf(SegmentActor.Props(node.Model, node.Contributions, node.Options.FoldInterval, publish, folded), "segments");
+        node.Segments = system.ActorOf(SegmentActor.Props(node.Model, node.Contributions, node.Options.FoldInterval, publish, folded, snapshots, saved), "segments");
         node.Fusion = system.ActorOf(FusionActor.Props(node), "fusion");
         system.ActorOf(Props.Create(() => new ClusterDescriber(node)), ClusterConfig.DescriberName);
         var sharding = ClusterSharding.Get(system);

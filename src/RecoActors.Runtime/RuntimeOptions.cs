@@ -30,6 +30,13 @@ public sealed record RuntimeOptions
     /// <summary>How often contributed model statistics are folded into the model (or published to the other nodes).</summary>
     public TimeSpan FoldInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How often the cluster's oldest node persists the model (with its place in the partials topic), when it changed:
+    /// a node that starts reads the topic on from there, so the topic's retention must be longer than this (librdkafka's
+    /// mock broker keeps only 5 MB of a partition: seconds to a minute of partials).
+    /// </summary>
+    public TimeSpan ModelSnapshotInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Every problem with these options, each naming its field under <paramref name="section"/>; empty when valid.</summary>
     public IReadOnlyList<string> Validate(string section = "Reco:Shards")
     {
@@ -43,6 +50,7 @@ public sealed record RuntimeOptions
         Positive(HandOffTimeout, nameof(HandOffTimeout));
         Positive(KeepAliveInterval, nameof(KeepAliveInterval));
         Positive(FoldInterval, nameof(FoldInterval));
+        Positive(ModelSnapshotInterval, nameof(ModelSnapshotInterval));
         return errors;
 
         void Positive<T>(T value, string name) where T : IComparable<T>

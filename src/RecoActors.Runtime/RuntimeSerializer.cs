@@ -16,6 +16,7 @@ public sealed class RuntimeSerializer(ExtendedActorSystem system) : ManifestSeri
         [typeof(PartitionCommitted)] = "partition.committed/1",
         [typeof(PartitionSnapshot)] = "partition.snapshot/1",
         [typeof(WakePartition)] = "partition.wake/1",
+        [typeof(ModelCheckpoint)] = "model.checkpoint/1",
     };
 
     /// <summary>The HOCON that registers this serializer and binds <see cref="IRuntimeSerializable"/> to it.</summary>

@@ -79,6 +79,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
             ["RECO__NODE__ID"] = id,
             ["RECO__HTTP__PORT"] = $"{http}",
             ["RECO__KAFKA__BOOTSTRAPSERVERS"] = Bootstrap,
+            // The mock broker keeps 5 MB of a partition: a node restarted in turn must find a model snapshot newer than that.
+            ["RECO__SHARDS__MODELSNAPSHOTINTERVAL"] = "00:00:02",
         };
         foreach (var (key, value) in ClusterEnvironment(id)) environment[key] = value;
         foreach (var (key, value) in Store) environment[key] = value;

@@ -55,6 +55,13 @@ internal sealed class TestCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Stops every node (gracefully, as on SIGTERM); the next node started forms a new cluster on the same Kafka and store.</summary>
+    public async Task StopAllAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+        _nodes.Clear();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var node in _nodes) await node.DisposeAsync();

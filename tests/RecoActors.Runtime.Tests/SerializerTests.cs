@@ -38,6 +38,7 @@ public sealed class SerializerTests : Akka.TestKit.Xunit2.TestKit
         new PartitionCommitted(1_234, [new UserRecord("a", 1, [9]), new UserRecord("b", 2, [])]),
         new PartitionSnapshot(5, [new UserRecord("c", 3, [7, 7])]),
         new WakePartition(11),
+        new ModelCheckpoint(42, 1_234, 1_235, [1, 2, 3, 4]),
         new Recommend("u42", 10),
         new Recommendations("u42", "node-1", 7, 30, false, [new Share(2, 0.75f), new Share(0, 0.25f)],
             [new RecommendedItem("item-3", 1.5f, 0.25f, 0.125f, [new Share(2, 1.125f)]), new RecommendedItem("item-9", 1f, 0f, 0f, [])]),
@@ -129,6 +130,7 @@ public sealed class SerializerTests : Akka.TestKit.Xunit2.TestKit
     private static string Describe(object o) => o switch
     {
         UserRecord r => $"UserRecord({r.UserId},{r.LastOffset},{Convert.ToHexString(r.State)})",
+        ModelCheckpoint m => $"{m with { State = [] }} {Convert.ToHexString(m.State)}",
         PartitionCommitted c => $"Committed({c.NextOffset},{string.Join(";", c.Users.Select(Describe))})",
         PartitionSnapshot s => $"Snapshot({s.NextOffset},{string.Join(";", s.Users.Select(Describe))})",
         UserRead { Profile: { } p } u => $"{u with { Profile = null }} {Describe(p)}",

@@ -104,11 +104,21 @@ public sealed class NodeServer : IAsyncDisposable
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             })
-            .AddStartup((system, _) => started = RecoNode.Start(settings, system, partitions, services.GetRequiredService<ILoggerFactory>())));
+            .AddStartup(new StartupTask(async (system, _) => started = await RecoNode.StartAsync(settings, system, partitions, services.GetRequiredService<ILoggerFactory>()))));
         var app = builder.Build();
         var holder = new NodeApi.Holder();
         NodeApi.Map(app, settings, holder);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A node that cannot start (a snapshot that does not decode, a store that does not answer) leaves nothing running.
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         var node = started ?? throw new InvalidOperationException("the actor system started without the node");
         var port = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"))).First().Port;

@@ -26,6 +26,7 @@ public sealed class RecoNode
     private readonly PartialExchange? _exchange;
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _eventsFolded;
+    private long _savedVersion = -1;
 
     private RecoNode(RecoSettings settings, int partitions, ActorSystem system, DeadLetterWriter deadLetters, KafkaFeed feed,
         PartialExchange? exchange, EventProducer producer)
@@ -73,6 +74,12 @@ public sealed class RecoNode
     /// <summary>Events in the partials folded into this node's model so far (every node's, with an exchange).</summary>
     public long EventsFolded => Interlocked.Read(ref _eventsFolded);
 
+    /// <summary>The model version this node last persisted (it does while it is the oldest node); −1 before any.</summary>
+    public long SavedModelVersion => Volatile.Read(ref _savedVersion);
+
+    /// <summary>Where this node's model started in the partials topic: its snapshot's place, or the beginning.</summary>
+    public ExchangePosition ExchangeFrom { get; private set; } = ExchangePosition.Beginning;
+
     /// <summary>Completes when this node is an Up member of the cluster.</summary>
     public Task Up => _up.Task;
 
@@ -95,7 +102,12 @@ public sealed class RecoNode
     /// <param name="system">The actor system.</param>
     /// <param name="partitions">Partitions of the events topic.</param>
     /// <param name="loggers">Logging for the Kafka clients.</param>
-    public static RecoNode Start(RecoSettings settings, ActorSystem system, int partitions, ILoggerFactory loggers)
+    /// <remarks>
+    /// With an exchange, the model starts from its last persisted checkpoint, before any user can index an item, and
+    /// the exchange is read on from there.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The persisted model cannot be read (it is left as it is).</exception>
+    public static async Task<RecoNode> StartAsync(RecoSettings settings, ActorSystem system, int partitions, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(system);
@@ -105,15 +117,33 @@ public sealed class RecoNode
         var id = settings.Node.Id;
         var model = new GlobalModel(settings.Model, new ItemCatalog());
         if (settings.ItemsPath is { Length: > 0 } items) LoadItemText(items, model, settings.Model);
+        var snapshots = settings.Exchange ? new ModelSnapshots(ModelCheckpoint.PersistenceId(kafka.PartialsTopic), settings.Shards.ModelSnapshotInterval) : null;
+        var from = ExchangePosition.Beginning;
+        if (snapshots is not null && await snapshots.LoadAsync(system, TimeSpan.FromSeconds(30)).ConfigureAwait(false) is { } checkpoint)
+        {
+            try
+            {
+                model.Load(checkpoint.State);
+            }
+            catch (FormatException ex)
+            {
+                throw new InvalidOperationException($"the model snapshot '{snapshots.PersistenceId}' ({checkpoint.State.Length:N0} bytes, version {checkpoint.Version}) " +
+                    $"cannot be read: {ex.Message}. It is left as it is; delete it to rebuild the model from the partials topic", ex);
+            }
+            from = new ExchangePosition(checkpoint.Completed, checkpoint.Resume);
+            logger.LogInformation("Node {Node}: the model starts from its snapshot at version {Version}; partials are read on from offset {Offset}", id, checkpoint.Version, from.Resume);
+        }
         var deadLetters = DeadLetterWriter.Create(kafka, logger, $"{id}-dlq");
         var feed = new KafkaFeed(kafka, id, partitions, deadLetters, loggers.CreateLogger("RecoActors.KafkaFeed"));
         var exchange = settings.Exchange ? new PartialExchange(kafka, id, loggers.CreateLogger("RecoActors.PartialExchange")) : null;
         var node = new RecoNode(settings, partitions, system, deadLetters, feed, exchange, EventProducer.Create(kafka, $"{id}-api"));
         var context = new NodeContext(id, kafka.EventsTopic, partitions, settings.Shards, model, feed);
         Action<ModelPartial>? publish = exchange is null ? null : partial => exchange.Publish(PartialCodec.Encode(partial, i => model.Catalog[i]));
-        node.Runtime = RecoRuntime.Start(system, context, publish, events => Interlocked.Add(ref node._eventsFolded, events));
+        node.Runtime = RecoRuntime.Start(system, context, publish, events => Interlocked.Add(ref node._eventsFolded, events), snapshots,
+            saved => Volatile.Write(ref node._savedVersion, saved.Version));
+        node.ExchangeFrom = from;
         // Partials are decoded on the exchange's reader thread, in topic order, and folded by the segment actor.
-        exchange?.Start(bytes => node.Runtime.Node.Segments.Tell(new SegmentCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog.GetOrAdd, settings.Model))));
+        exchange?.Start(from, (bytes, at) => node.Runtime.Node.Segments.Tell(new SegmentCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog.GetOrAdd, settings.Model), at)));
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-kafka-clients", () =>
         {
             node.Close(logger);

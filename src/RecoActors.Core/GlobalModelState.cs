@@ -1,0 +1,150 @@
+using System.Text;
+
+namespace RecoActors.Core;
+
+/// <summary>Saving and loading everything a <see cref="GlobalModel"/> has learned, so a node restarts from a snapshot, not from the whole partials log.</summary>
+/// <remarks>
+/// Items are indexed per process, so the state names them once, as a table of ids, and refers to them by their place
+/// in it; a loading node indexes them again. Dictionaries are written and read back in their enumeration order: a
+/// fold sums and ranks in that order, so the loaded model folds on exactly as the saved one would (bit for bit).
+/// Content vectors are configuration, not state: the loading node sets its own before it loads.
+/// </remarks>
+public sealed partial class GlobalModel
+{
+    private const byte StateVersion = 1;
+
+    /// <summary>Everything learned, little-endian and versioned. Call it from the thread that folds.</summary>
+    public byte[] Save()
+    {
+        var ids = _catalog.Snapshot();
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(StateVersion);
+            w.Write(_k);
+            w.Write(_d);
+            w.Write(_epoch);
+            w.Write(_time);
+            w.Write(_version);
+            w.Write(ids.Length);
+            foreach (var id in ids) w.Write(id);
+            foreach (var x in _centroids) w.Write(x);
+            foreach (var x in _weights) w.Write(x);
+            foreach (var items in _segmentItems) WriteScores(w, items);
+            WriteScores(w, _popularity);
+            w.Write(_collaborative.Count(c => c is not null));
+            for (var item = 0; item < _collaborative.Count; item++)
+            {
+                if (_collaborative[item] is not { } c) continue;
+                w.Write(item);
+                foreach (var x in c) w.Write(x);
+            }
+            w.Write(_coVisits.Count);
+            foreach (var (item, row) in _coVisits)
+            {
+                w.Write(item);
+                WriteScores(w, row);
+            }
+            w.Write(_neighbors.Length);
+            for (var item = 0; item < _neighbors.Length; item++)
+            {
+                w.Write(_positives[item]);
+                w.Write(_rowWeight[item]);
+                w.Write(_rankedWeight[item]);
+                if (_neighbors[item] is not { } neighbors)
+                {
+                    w.Write(-1);
+                    continue;
+                }
+                w.Write(neighbors.Length);
+                foreach (var (other, score) in neighbors)
+                {
+                    w.Write(other);
+                    w.Write(score);
+                }
+            }
+        }
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Replaces everything this model has learned with a saved state (<see cref="Save"/>) and publishes it; content
+    /// vectors set before stay. For a new model, before anything is folded into it.
+    /// </summary>
+    /// <exception cref="FormatException">Not a state this version can read, truncated, or saved by a model of another K or d.</exception>
+    public void Load(ReadOnlySpan<byte> state)
+    {
+        if (state.IsEmpty || state[0] != StateVersion)
+            throw new FormatException($"model state version {(state.IsEmpty ? "(empty)" : state[0].ToString(System.Globalization.CultureInfo.InvariantCulture))} is not {StateVersion}");
+        if (_version != 0) throw new InvalidOperationException("a model state loads into a new model only; this one has folded already");
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(state.ToArray()), Encoding.UTF8);
+            r.ReadByte();
+            var (k, d) = (r.ReadInt32(), r.ReadInt32());
+            if (k != _k || d != _d) throw new FormatException($"the model state has K={k}, d={d}; this model has K={_k}, d={_d}");
+            var (epoch, time, version) = (r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
+            var index = new int[r.ReadInt32()];
+            for (var i = 0; i < index.Length; i++) index[i] = _catalog.GetOrAdd(r.ReadString());
+            var size = Math.Max(_catalog.Count, index.Length == 0 ? 0 : index.Max() + 1);
+            int Item(int saved) => (uint)saved < (uint)index.Length ? index[saved] : throw new FormatException($"the model state refers to item {saved} of {index.Length}");
+
+            for (var i = 0; i < _centroids.Length; i++) _centroids[i] = r.ReadSingle();
+            for (var i = 0; i < _k; i++) _weights[i] = r.ReadDouble();
+            foreach (var items in _segmentItems) ReadScores(r, items, Item);
+            ReadScores(r, _popularity, Item);
+            _collaborative.Clear();
+            for (var n = r.ReadInt32(); n > 0; n--)
+            {
+                var item = Item(r.ReadInt32());
+                while (_collaborative.Count <= item) _collaborative.Add(null);
+                var c = new float[_d];
+                for (var i = 0; i < _d; i++) c[i] = r.ReadSingle();
+                _collaborative[item] = c;
+            }
+            _coVisits.Clear();
+            for (var n = r.ReadInt32(); n > 0; n--)
+            {
+                var row = new Dictionary<int, double>();
+                _coVisits[Item(r.ReadInt32())] = row;
+                ReadScores(r, row, Item);
+            }
+            var rows = r.ReadInt32();
+            size = Math.Max(size, rows);
+            (_positives, _rowWeight, _rankedWeight, _neighbors) = (new double[size], new double[size], new double[size], new (int Item, float Score)[size][]);
+            for (var saved = 0; saved < rows; saved++)
+            {
+                var item = Item(saved);
+                (_positives[item], _rowWeight[item], _rankedWeight[item]) = (r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+                var count = r.ReadInt32();
+                if (count < 0) continue;
+                var neighbors = new (int Item, float Score)[count];
+                for (var i = 0; i < count; i++) neighbors[i] = (Item(r.ReadInt32()), r.ReadSingle());
+                _neighbors[item] = neighbors;
+            }
+            if (r.BaseStream.Position != r.BaseStream.Length) throw new FormatException("the model state has trailing bytes");
+            (_epoch, _time, _version) = (epoch, time, version);
+            Current = Publish();
+        }
+        catch (EndOfStreamException)
+        {
+            throw new FormatException("the model state is truncated");
+        }
+    }
+
+    private static void WriteScores(BinaryWriter w, Dictionary<int, double> scores)
+    {
+        w.Write(scores.Count);
+        foreach (var (item, score) in scores)
+        {
+            w.Write(item);
+            w.Write(score);
+        }
+    }
+
+    private static void ReadScores(BinaryReader r, Dictionary<int, double> scores, Func<int, int> item)
+    {
+        scores.Clear();
+        for (var n = r.ReadInt32(); n > 0; n--) scores[item(r.ReadInt32())] = r.ReadDouble();
+    }
+}

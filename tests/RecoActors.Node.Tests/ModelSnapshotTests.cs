@@ -1,0 +1,90 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using RecoActors.Evaluation;
+using RecoActors.Kafka;
+using RecoActors.Node.Hosting;
+using RecoActors.Node.Http;
+using RecoActors.Runtime;
+using Akka.Actor;
+
+namespace RecoActors.Node.Tests;
+
+/// <summary>The segment model is persisted: a cluster restarted from cold, and a node that starts late, load it and read only the tail of the partials topic.</summary>
+public sealed class ModelSnapshotTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+    private static readonly Dictionary<string, string?> SnapshotEverySecond = new() { ["Reco:Shards:ModelSnapshotInterval"] = "00:00:01" };
+
+    [Fact]
+    public async Task A_cluster_restarted_from_cold_comes_back_with_the_same_model_and_the_same_recommendations()
+    {
+        await using var cluster = new TestCluster();
+        var a = await cluster.StartNodeAsync("node-a", SnapshotEverySecond);
+        var b = await cluster.StartNodeAsync("node-b", SnapshotEverySecond);
+        List<Rating> ratings;
+        using (var reader = new StreamReader(SampleData.Ratings))
+            ratings = [.. RatingsFile.Read(reader).Ratings.Take(20_000)];
+        using (var producer = EventProducer.Create(cluster.Kafka))
+        {
+            foreach (var r in ratings) producer.Produce(r.ToEvent());
+            producer.Flush(TimeSpan.FromSeconds(60));
+        }
+        await Eventually.True(() => a.Node.Context.Applied + b.Node.Context.Applied == ratings.Count
+            && a.Node.EventsFolded == ratings.Count && b.Node.EventsFolded == ratings.Count, Deadline, "every event applied and folded on both nodes");
+        var version = a.Node.Model.Current.Version;
+        var weights = a.Node.Model.Current.Weights.ToArray();
+        Assert.Equal(version, b.Node.Model.Current.Version);
+        // Only the oldest node writes the model.
+        await Eventually.True(() => a.Node.SavedModelVersion == version, Deadline, $"node a saved model version {version}");
+        Assert.Equal(-1, b.Node.SavedModelVersion);
+
+        var users = ratings.Select(r => r.UserId).Distinct().Take(20).ToList();
+        using var http = new HttpClient();
+        var before = new Dictionary<string, string>();
+        foreach (var user in users) before[user] = await ItemsAsync(http, a, user);
+        await cluster.StopAllAsync();
+
+        var a2 = await cluster.StartNodeAsync("node-a", SnapshotEverySecond);
+        var b2 = await cluster.StartNodeAsync("node-b", SnapshotEverySecond);
+        // Straight from the snapshot: the topic is read on after the last partial it holds, and nothing is left to fold.
+        foreach (var node in new[] { a2, b2 })
+        {
+            Assert.Equal(version, node.Node.Model.Current.Version);
+            Assert.Equal(weights, node.Node.Model.Current.Weights);
+            Assert.True(node.Node.ExchangeFrom.Resume > 0, $"{node.Node.Id} read the partials topic from offset {node.Node.ExchangeFrom.Resume}");
+        }
+        await Eventually.True(() => a2.Node.Context.Progress.Count(p => p.Running) + b2.Node.Context.Progress.Count(p => p.Running) == TestCluster.Partitions,
+            Deadline, "every partition running again");
+        foreach (var user in users) Assert.Equal(before[user], await ItemsAsync(http, a2, user));
+        Assert.Equal(0, a2.Node.EventsFolded + b2.Node.EventsFolded);
+        Assert.Equal(version, a2.Node.Model.Current.Version);
+    }
+
+    [Fact]
+    public async Task A_model_snapshot_that_cannot_be_read_stops_the_start_with_the_reason_and_is_left_as_it_is()
+    {
+        await using var cluster = new TestCluster();
+        var node = await cluster.StartNodeAsync("node-a");
+        var id = ModelCheckpoint.PersistenceId(cluster.Kafka.PartialsTopic);
+        var store = Akka.Persistence.Persistence.Instance.Apply(node.Node.System).SnapshotStoreFor(null);
+        var garbage = new ModelCheckpoint(7, 10, 11, [1, 2, 3]);
+        await store.Ask<Akka.Persistence.SaveSnapshotSuccess>(new Akka.Persistence.SaveSnapshot(new Akka.Persistence.SnapshotMetadata(id, 0, DateTime.UtcNow), garbage), TimeSpan.FromSeconds(10));
+        await cluster.StopAllAsync();
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => cluster.StartNodeAsync("node-a"));
+        var message = failure.ToString();
+        Assert.Contains($"the model snapshot '{id}' (3 bytes, version 7) cannot be read: the model state is truncated", message);
+        Assert.Contains("It is left as it is", message);
+
+        // Still there, unchanged, for whoever repairs it.
+        var other = await cluster.StartNodeAsync("node-b", new Dictionary<string, string?> { ["Reco:Exchange"] = "false" });
+        var kept = await new ModelSnapshots(id, TimeSpan.FromMinutes(1)).LoadAsync(other.Node.System, TimeSpan.FromSeconds(10));
+        Assert.Equal(garbage.State, kept!.State);
+    }
+
+    private static async Task<string> ItemsAsync(HttpClient http, NodeServer node, string user)
+    {
+        var answer = (await http.GetFromJsonAsync(new Uri(node.Address, $"/v1/users/{user}/recommendations?n=10"), ApiJson.Default.RecommendationsResponse))!;
+        return JsonSerializer.Serialize(answer.Items);
+    }
+}
