@@ -13,17 +13,6 @@ public sealed class ClientTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
-    private static List<Rating> Produce(TestCluster cluster, int count)
-    {
-        List<Rating> ratings;
-        using (var reader = new StreamReader(SampleData.Ratings))
-            ratings = [.. RatingsFile.Read(reader).Ratings.Take(count)];
-        using var producer = EventProducer.Create(cluster.Kafka);
-        foreach (var r in ratings) producer.Produce(r.ToEvent());
-        producer.Flush(TimeSpan.FromSeconds(60));
-        return ratings;
-    }
-
     private static RecommendationClientOptions Options(NodeServer seed, TimeSpan timeout)
     {
         var address = Akka.Cluster.Cluster.Get(seed.Node.System).SelfAddress;
@@ -51,7 +40,7 @@ public sealed class ClientTests
     {
         await using var cluster = new TestCluster();
         var node = await cluster.StartNodeAsync("node-a");
-        var ratings = Produce(cluster, 5_000);
+        var ratings = SampleData.Produce(cluster.Kafka, 5_000);
         await Eventually.True(() => node.Node.Context.Applied == ratings.Count && node.Node.EventsFolded == ratings.Count, Deadline, "every event applied and folded");
 
         var users = ratings.Select(r => r.UserId).Distinct().Take(3).Append("nobody-yet").ToArray();
@@ -74,7 +63,7 @@ public sealed class ClientTests
     {
         await using var cluster = new TestCluster();
         var a = await cluster.StartNodeAsync("node-a");
-        var ratings = Produce(cluster, 10_000);
+        var ratings = SampleData.Produce(cluster.Kafka, 10_000);
         await Eventually.True(() => a.Node.Context.Applied == ratings.Count && a.Node.EventsFolded == ratings.Count, Deadline, "every event applied and folded");
         var events = ratings.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => (long)g.Count());
         var users = events.Keys.Take(40).ToArray();

@@ -21,14 +21,7 @@ public sealed class ModelSnapshotTests
         await using var cluster = new TestCluster();
         var a = await cluster.StartNodeAsync("node-a", SnapshotEverySecond);
         var b = await cluster.StartNodeAsync("node-b", SnapshotEverySecond);
-        List<Rating> ratings;
-        using (var reader = new StreamReader(SampleData.Ratings))
-            ratings = [.. RatingsFile.Read(reader).Ratings.Take(20_000)];
-        using (var producer = EventProducer.Create(cluster.Kafka))
-        {
-            foreach (var r in ratings) producer.Produce(r.ToEvent());
-            producer.Flush(TimeSpan.FromSeconds(60));
-        }
+        var ratings = SampleData.Produce(cluster.Kafka, 20_000);
         await Eventually.True(() => a.Node.Context.Applied + b.Node.Context.Applied == ratings.Count
             && a.Node.EventsFolded == ratings.Count && b.Node.EventsFolded == ratings.Count, Deadline, "every event applied and folded on both nodes");
         var version = a.Node.Model.Current.Version;

@@ -20,14 +20,7 @@ public sealed class RoutingTests
         await Eventually.True(() => Running(a).Count > 0 && Running(b).Count > 0 && Running(a).Count + Running(b).Count == TestCluster.Partitions,
             Deadline, "both nodes run partitions, all 12 between them");
 
-        List<Rating> ratings;
-        using (var reader = new StreamReader(SampleData.Ratings))
-            ratings = [.. RatingsFile.Read(reader).Ratings.Take(20_000)];
-        using (var producer = EventProducer.Create(cluster.Kafka))
-        {
-            foreach (var r in ratings) producer.Produce(r.ToEvent());
-            producer.Flush(TimeSpan.FromSeconds(60));
-        }
+        var ratings = SampleData.Produce(cluster.Kafka, 20_000);
         await Eventually.True(() => a.Node.Context.Applied + b.Node.Context.Applied == ratings.Count
             && a.Node.EventsFolded == ratings.Count && b.Node.EventsFolded == ratings.Count,
             Deadline, "every event applied once and folded into both nodes' models");

@@ -17,6 +17,18 @@ internal static class SampleData
         return RatingsFile.Read(reader).Ratings.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.Count());
     }
 
+    /// <summary>Produces the sample's first <paramref name="count"/> ratings (file order) to the events topic and returns them.</summary>
+    public static List<Rating> Produce(Kafka.KafkaOptions kafka, int count)
+    {
+        List<Rating> ratings;
+        using (var reader = new StreamReader(Ratings))
+            ratings = [.. RatingsFile.Read(reader).Ratings.Take(count)];
+        using var producer = Kafka.EventProducer.Create(kafka);
+        foreach (var r in ratings) producer.Produce(r.ToEvent());
+        producer.Flush(TimeSpan.FromSeconds(60));
+        return ratings;
+    }
+
     private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
