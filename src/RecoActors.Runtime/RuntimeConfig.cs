@@ -36,6 +36,8 @@ public static class RuntimeConfig
                   }
                 }
               }
+              # The segment actor's folds, on a thread of their own (SegmentActor.PreStart lowers its priority).
+              reco-fold-dispatcher.type = PinnedDispatcher
               # Hand-off persists every partition before the node leaves: the phase must outlast it.
               coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = {{ClusterConfig.Duration(runtime.HandOffTimeout + TimeSpan.FromSeconds(10))}}
               persistence {

@@ -152,6 +152,7 @@ internal static class BenchCommand
     /// <summary>Streams the sample on from <paramref name="next"/> at a steady rate until stopped; returns how many were produced.</summary>
     private static long Ingest(EventProducer producer, List<Rating> ratings, ref int next, int perSecond, CancellationToken stop)
     {
+        if (perSecond <= 0) return 0;
         var clock = Stopwatch.StartNew();
         long sent = 0;
         for (; next < ratings.Count && !stop.IsCancellationRequested; next++)
