@@ -113,7 +113,7 @@ public sealed partial class GlobalModel
         _time = Math.Max(_time, merged.MaxTimestamp);
         if ((_time - _epoch) / h > RebaseHalfLives) Rebase(_time);
         _version++;
-        return Current = Publish();
+        return Current = Publish(Drift(Current));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -279,8 +279,23 @@ public sealed partial class GlobalModel
         }
     }
 
+    /// <summary>How far each centroid moved since <paramref name="previous"/> (Euclidean).</summary>
+    private double[] Drift(ModelSnapshot previous)
+    {
+        var drift = new double[_k];
+        for (var k = 0; k < _k; k++)
+        {
+            var now = _centroids.AsSpan(k * _d, _d);
+            var then = previous.Centroid(k);
+            var sum = 0.0;
+            for (var i = 0; i < _d; i++) sum += (double)(now[i] - then[i]) * (now[i] - then[i]);
+            drift[k] = Math.Sqrt(sum);
+        }
+        return drift;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ModelSnapshot Publish()
+    private ModelSnapshot Publish(double[]? drift = null)
     {
         // Shards add items to the catalog while this runs: take the ids once, so the snapshot's ids and vector rows agree.
         var ids = _catalog.Snapshot();
@@ -322,6 +337,6 @@ public sealed partial class GlobalModel
         }
         var popular = SegmentItems.Top(_popularity, Math.Max(1000, _options.SegmentTopItems));
         return new ModelSnapshot(_options, _version, _epoch == long.MinValue ? long.MinValue : _epoch, _time,
-            (float[])_centroids.Clone(), (double[])_weights.Clone(), tops, popular, vectors, ids, (((int, float)[][])_neighbors.Clone()), _content);
+            (float[])_centroids.Clone(), (double[])_weights.Clone(), drift ?? new double[_k], tops, popular, vectors, ids, (((int, float)[][])_neighbors.Clone()), _content);
     }
 }

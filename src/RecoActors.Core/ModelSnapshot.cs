@@ -7,7 +7,7 @@ namespace RecoActors.Core;
 /// </summary>
 public sealed class ModelSnapshot
 {
-    internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights,
+    internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights, double[] drift,
         SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds, (int Item, float Score)[]?[] neighbors, IReadOnlyList<float[]?> content)
     {
         Options = options;
@@ -16,6 +16,7 @@ public sealed class ModelSnapshot
         Time = time;
         Centroids = centroids;
         Weights = weights;
+        Drift = drift;
         Items = segmentItems;
         Popular = popular;
         ItemVectors = itemVectors;
@@ -70,6 +71,9 @@ public sealed class ModelSnapshot
 
     /// <summary>Decayed weight (point mass) of each segment.</summary>
     public IReadOnlyList<double> Weights { get; }
+
+    /// <summary>How far each segment's centroid moved in the fold that made this version (Euclidean; a re-seeded segment jumps).</summary>
+    public IReadOnlyList<double> Drift { get; }
 
     /// <summary>Each segment's top items, scores scaled so the best is 1.</summary>
     internal SegmentItems[] Items { get; }

@@ -8,6 +8,7 @@ var root = new RootCommand("RecoActors: an actor-based streaming recommender on 
     DevKafkaCommand.Create(),
     ProduceCommand.Create(),
     RecommendCommand.Create(),
+    SegmentsCommand.Create(),
     EvalCommand.Create(),
     BenchCommand.Create(),
 };

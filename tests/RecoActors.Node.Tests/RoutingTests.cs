@@ -59,6 +59,27 @@ public sealed class RoutingTests
             Assert.Equal(user == "nobody-yet" ? null : ratings.Count(r => r.UserId == user), read.Profile?.EventsApplied);
         }
         Assert.InRange(remote, 1, users.Count - 1);
+
+        // The segment view: the same segments on both nodes, from the same model version.
+        var segmentsA = (await http.GetFromJsonAsync(new Uri(a.Address, "/v1/segments?top=3"), ApiJson.Default.SegmentsResponse))!;
+        var segmentsB = (await http.GetFromJsonAsync(new Uri(b.Address, "/v1/segments?top=3"), ApiJson.Default.SegmentsResponse))!;
+        Assert.Equal(a.Node.Settings.Model.Segments, segmentsA.Segments.Count);
+        Assert.Equal((a.Node.Model.Current.Version, ratings.Count), (segmentsA.ModelVersion, segmentsA.EventsFolded));
+        Assert.Equal(JsonSerializer.Serialize(segmentsA.Segments), JsonSerializer.Serialize(segmentsB.Segments));
+        Assert.Equal(1.0, segmentsA.Segments.Sum(s => s.Share), 9);
+        Assert.All(segmentsA.Segments, s => Assert.True(s.Drift >= 0 && double.IsFinite(s.Drift) && s.TopItems.Count <= 3, $"segment {s.Segment}"));
+        Assert.Contains(segmentsA.Segments, s => s.Drift > 0 && s.TopItems.Count == 3);
+
+        using var cli = RecoProcess.Start(null, "segments", "--node", a.Address.ToString(), "--top", "3");
+        Assert.True(await cli.WaitForExitAsync(Deadline) == 0, cli.Output);
+        Assert.Contains($"model version {segmentsA.ModelVersion} on node-a", cli.Output);
+        var largest = segmentsA.Segments.MaxBy(s => s.Weight)!;
+        Assert.Contains(string.Join(", ", largest.TopItems.Select(i => i.ItemId)), cli.Output);
+        var asked = users[0];
+        using var recommend = RecoProcess.Start(null, "recommend", asked, "--node", b.Address.ToString(), "-n", "3");
+        Assert.True(await recommend.WaitForExitAsync(Deadline) == 0, recommend.Output);
+        Assert.Contains($"user {asked}:", recommend.Output);
+        Assert.Contains((await GetAsync(http, a, asked)).Items[0].ItemId, recommend.Output);
     }
 
     private static HashSet<int> Running(Hosting.NodeServer node) => [.. node.Node.Context.Progress.Where(p => p.Running).Select(p => p.Partition)];

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using RecoActors.Node.Http;
 using Spectre.Console;
@@ -12,30 +11,19 @@ internal static class RecommendCommand
     public static Command Create()
     {
         var user = new Argument<string>("user") { Description = "The user id." };
-        var node = new Option<Uri>("--node") { Description = "Any node's base address.", DefaultValueFactory = _ => new Uri("http://localhost:8080") };
+        var connection = new NodeConnection();
         var count = new Option<int>("-n") { Description = "How many items.", DefaultValueFactory = _ => 10 };
-        var token = new Option<string?>("--token")
-        {
-            Description = "Bearer token, if the nodes require one; default: RECO__HTTP__TOKEN.",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RECO__HTTP__TOKEN"),
-        };
-        var command = new Command("recommend", "Ask a node for a user's recommendations.") { user, node, count, token };
+        var command = new Command("recommend", "Ask a node for a user's recommendations.") { user, count };
         command.SetAction(async (parse, cancel) =>
         {
-            using var http = new HttpClient { BaseAddress = parse.GetValue(node), Timeout = TimeSpan.FromSeconds(30) };
-            if (parse.GetValue(token) is { Length: > 0 } t) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", t);
             var id = parse.GetValue(user)!;
-            using var response = await http.GetAsync($"v1/users/{Uri.EscapeDataString(id)}/recommendations?n={parse.GetValue(count)}", cancel);
-            if (!response.IsSuccessStatusCode)
-            {
-                Console.Error.WriteLine($"reco recommend: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancel)}");
-                return 1;
-            }
+            using var response = await connection.GetAsync(parse, $"v1/users/{Uri.EscapeDataString(id)}/recommendations?n={parse.GetValue(count)}", "recommend", cancel);
+            if (response is null) return 1;
             var answer = (await response.Content.ReadFromJsonAsync(ApiJson.Default.RecommendationsResponse, cancel))!;
             AnsiConsole.Write(Render(answer, itemId => itemId));
             return 0;
         });
-        return command;
+        return connection.AddTo(command);
     }
 
     /// <summary>A ranking as a table: items, scores and where each score came from.</summary>

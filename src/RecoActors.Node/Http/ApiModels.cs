@@ -37,9 +37,11 @@ public sealed record SegmentsResponse(string Node, long ModelVersion, long Event
 
 /// <summary>One segment.</summary>
 /// <param name="Segment">Its index.</param>
-/// <param name="Weight">Its decayed mass of users.</param>
+/// <param name="Weight">Its size: the decayed count of profile updates nearest to it.</param>
+/// <param name="Share">Its weight as a fraction of all segments' (how much of the recent activity is nearest to it).</param>
+/// <param name="Drift">How far its centroid moved in the last fold (Euclidean; a re-seeded segment jumps).</param>
 /// <param name="TopItems">Its best items.</param>
-public sealed record SegmentSummary(int Segment, double Weight, IReadOnlyList<ScoredItem> TopItems);
+public sealed record SegmentSummary(int Segment, double Weight, double Share, double Drift, IReadOnlyList<ScoredItem> TopItems);
 
 /// <summary>An item and a score.</summary>
 /// <param name="ItemId">The item.</param>
