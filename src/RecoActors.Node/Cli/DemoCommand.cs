@@ -97,12 +97,7 @@ internal static class DemoCommand
             AnsiConsole.Write(RecommendCommand.Render(answer, id => titles.GetValueOrDefault(id, id)));
         }
 
-        var snapshot = server.Node.Model.Current;
-        var segments = new Table().Title("segments").AddColumns("segment", "weight", "top movies");
-        for (var k = 0; k < snapshot.SegmentCount; k++)
-            segments.AddRow($"{k}", $"{snapshot.Weights[k]:N1}",
-                Markup.Escape(string.Join(" | ", snapshot.TopItems(k, 3).Select(t => titles.GetValueOrDefault(t.ItemId, t.ItemId)))));
-        AnsiConsole.Write(segments);
+        AnsiConsole.Write(SegmentsCommand.Render(SegmentsResponse.Of(server.Node, 3), id => titles.GetValueOrDefault(id, id)));
         return 0;
     }
 }

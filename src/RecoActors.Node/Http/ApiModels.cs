@@ -33,7 +33,21 @@ public sealed record ProfileResponse(string UserId, int Partition, string Node, 
 /// <param name="ModelVersion">The snapshot's version.</param>
 /// <param name="EventsFolded">Events folded into this node's model.</param>
 /// <param name="Segments">Each segment's weight and top items.</param>
-public sealed record SegmentsResponse(string Node, long ModelVersion, long EventsFolded, IReadOnlyList<SegmentSummary> Segments);
+public sealed record SegmentsResponse(string Node, long ModelVersion, long EventsFolded, IReadOnlyList<SegmentSummary> Segments)
+{
+    /// <summary>The segments of <paramref name="node"/>'s latest model snapshot, each with its <paramref name="top"/> items.</summary>
+    public static SegmentsResponse Of(Hosting.RecoNode node, int top)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var snapshot = node.Model.Current;
+        var total = snapshot.Weights.Sum();
+        var segments = Enumerable.Range(0, snapshot.SegmentCount)
+            .Select(k => new SegmentSummary(k, snapshot.Weights[k], total > 0 ? snapshot.Weights[k] / total : 0, snapshot.Drift[k],
+                [.. snapshot.TopItems(k, top).Select(t => new ScoredItem(t.ItemId, t.Score))]))
+            .ToList();
+        return new SegmentsResponse(node.Id, snapshot.Version, node.EventsFolded, segments);
+    }
+}
 
 /// <summary>One segment.</summary>
 /// <param name="Segment">Its index.</param>

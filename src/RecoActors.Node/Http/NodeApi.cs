@@ -68,13 +68,7 @@ internal static class NodeApi
         v1.MapGet("/segments", (HttpRequest request) => With(holder, s =>
         {
             if (CountProblem(request.Query["top"], settings.Http.MaxRecommendations, out var top, "top") is { } bad) return bad;
-            var snapshot = s.Node.Model.Current;
-            var total = snapshot.Weights.Sum();
-            var segments = Enumerable.Range(0, snapshot.SegmentCount)
-                .Select(k => new SegmentSummary(k, snapshot.Weights[k], total > 0 ? snapshot.Weights[k] / total : 0, snapshot.Drift[k],
-                    [.. snapshot.TopItems(k, top).Select(t => new ScoredItem(t.ItemId, t.Score))]))
-                .ToList();
-            return Results.Ok(new SegmentsResponse(s.Node.Id, snapshot.Version, s.Node.EventsFolded, segments));
+            return Results.Ok(SegmentsResponse.Of(s.Node, top));
         }));
         v1.MapPost("/events", (HttpRequest request, CancellationToken ct) => WithAsync(holder, s => IngestAsync(s.Node, request, settings.Http, ct)));
 
