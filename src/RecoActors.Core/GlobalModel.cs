@@ -24,9 +24,10 @@ public sealed partial class GlobalModel
 
     private readonly ModelOptions _options;
     private readonly int _k, _d;
-    private readonly float[] _centroids;
-    private readonly double[] _weights;
-    private readonly Dictionary<int, double>[] _segmentItems;
+    private readonly Segment[] _segments;
+    // The centroids before the fold under way (for its drift), and the segments it re-seeded.
+    private readonly float[] _before;
+    private int[] _reseeded = [];
     private readonly Dictionary<int, double> _popularity = [];
     private readonly List<float[]?> _collaborative = [];
     private readonly List<float[]?> _content = [];
@@ -49,18 +50,17 @@ public sealed partial class GlobalModel
         _catalog = catalog;
         _k = options.Segments;
         _d = options.Dimension;
-        _centroids = new float[_k * _d];
-        _weights = new double[_k];
-        _segmentItems = new Dictionary<int, double>[_k];
+        _segments = new Segment[_k];
+        _before = new float[_k * _d];
         var random = new Random(options.Seed);
         for (var k = 0; k < _k; k++)
         {
-            _segmentItems[k] = [];
-            var c = _centroids.AsSpan(k * _d, _d);
+            var c = new float[_d];
             for (var i = 0; i < _d; i++) c[i] = (float)(random.NextDouble() * 2 - 1);
             Vectors.Normalize(c, c);
+            _segments[k] = new Segment(c) { Index = k };
         }
-        Current = Publish();
+        Current = Publish([.. _segments.Select(_ => SegmentItems.Empty)], new double[_k], []);
     }
 
     private volatile ModelSnapshot _current = null!;
@@ -86,21 +86,41 @@ public sealed partial class GlobalModel
     /// <summary>A new, empty partial against the current snapshot.</summary>
     public ModelPartial NewPartial() => new(_k, _d, Current.Epoch);
 
+    /// <summary>The model's segments, in order: a node folds and ranks each in its own actor (see <see cref="Apply"/>).</summary>
+    public IReadOnlyList<Segment> Segments => _segments;
+
     /// <summary>Folds in one batch (the sum of every stream's partial for it) and publishes the next snapshot.</summary>
-    // A node folds a few times a second, each fold a long loop: too few calls for tiered compilation to reach its
-    // optimized code, so a fold ran unoptimized (tier 0) for a node's first minutes. Hence AggressiveOptimization here.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>
+    /// A fold in steps: <see cref="BeginFold"/> (what the segments share), each segment's <see cref="Segment.Fold"/>,
+    /// <see cref="SettleFold"/> (re-seeding, time, version), each segment's <see cref="Segment.Rank"/>, and
+    /// <see cref="PublishFold"/>. This runs them in turn on one thread; a node runs the segments' steps in their
+    /// actors. Between its steps the model touches no segment's state and a segment touches only its own.
+    /// </remarks>
     public ModelSnapshot Apply(ModelPartial merged)
     {
         ArgumentNullException.ThrowIfNull(merged);
-        if (merged.IsEmpty) return Current;
+        if (BeginFold(merged) is not { } fold) return Current;
+        foreach (var segment in _segments) segment.Fold(fold, merged);
+        var ranking = SettleFold(merged);
+        return PublishFold([.. _segments.Select(segment => segment.Rank(ranking))]);
+    }
+
+    /// <summary>
+    /// A fold's first step: folds what the segments share (popularity, collaborative vectors, co-visitation) and
+    /// returns what each segment's <see cref="Segment.Fold"/> needs; null for an empty batch (nothing to fold).
+    /// </summary>
+    // A node folds a few times a second, each fold a long loop: too few calls for tiered compilation to reach its
+    // optimized code, so a fold ran unoptimized (tier 0) for a node's first minutes. Hence AggressiveOptimization here.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public SegmentFold? BeginFold(ModelPartial merged)
+    {
+        ArgumentNullException.ThrowIfNull(merged);
+        if (merged.IsEmpty) return null;
         var h = _options.ModelHalfLifeMs;
         if (_epoch == long.MinValue) _epoch = merged.Epoch == long.MinValue ? merged.MaxTimestamp : merged.Epoch;
         var scale = merged.Epoch == long.MinValue ? 1.0 : double.Exp2((double)(merged.Epoch - _epoch) / h);
-
-        UpdateCentroids(merged);
-        for (var k = 0; k < _k; k++)
-            foreach (var (item, s) in merged.SegmentItems[k]) _segmentItems[k][item] = _segmentItems[k].GetValueOrDefault(item) + s * scale;
+        var decay = _time == long.MinValue ? 1.0 : Decay.Factor(merged.MaxTimestamp - _time, h);
+        for (var k = 0; k < _k; k++) _segments[k].Centroid.CopyTo(_before.AsSpan(k * _d, _d));
         foreach (var (item, s) in merged.Popularity) _popularity[item] = _popularity.GetValueOrDefault(item) + s * scale;
         foreach (var (item, v) in merged.Collaborative)
         {
@@ -109,28 +129,40 @@ public sealed partial class GlobalModel
             Vectors.AddScaled(c, v, (float)scale);
         }
         FoldCoVisits(merged, scale);
-        ReseedDeadSegments();
+        return new SegmentFold(decay, scale);
+    }
+
+    /// <summary>
+    /// The step after every segment folded: re-seeds dying segments, moves the model's time (and its epoch when
+    /// forward-decayed values grow large), and returns what each segment's <see cref="Segment.Rank"/> needs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public SegmentRanking SettleFold(ModelPartial merged)
+    {
+        ArgumentNullException.ThrowIfNull(merged);
+        var h = _options.ModelHalfLifeMs;
+        _reseeded = ReseedDeadSegments();
         _time = Math.Max(_time, merged.MaxTimestamp);
         if ((_time - _epoch) / h > RebaseHalfLives) Rebase(_time);
         _version++;
-        return Current = Publish(Drift(Current));
+        return Ranking();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void UpdateCentroids(ModelPartial batch)
+    private SegmentRanking Ranking()
     {
-        var a = _time == long.MinValue ? 1.0 : Decay.Factor(batch.MaxTimestamp - _time, _options.ModelHalfLifeMs);
-        for (var k = 0; k < _k; k++)
-        {
-            var m = batch.PointCounts[k];
-            var n = _weights[k] * a + m;
-            _weights[k] = n;
-            if (m <= 0) continue;
-            var c = _centroids.AsSpan(k * _d, _d);
-            var sums = batch.PointSums.AsSpan(k * _d, _d);
-            var step = m / n;
-            for (var i = 0; i < _d; i++) c[i] += (float)(step * (sums[i] / m - c[i]));
-        }
+        var popularityMass = _popularity.Values.Sum();
+        var segmentMasses = _segments.Select(segment => segment.Mass()).ToArray();
+        var prior = _options.SegmentPrior * segmentMasses.Sum() / _k;
+        return new SegmentRanking(prior, _popularity, popularityMass, SegmentItems.Top(_popularity, _options.SegmentTopItems), _options.SegmentTopItems);
+    }
+
+    /// <summary>The fold's last step: publishes the next snapshot with every segment's ranked items (<paramref name="tops"/>, by segment).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public ModelSnapshot PublishFold(SegmentItems[] tops)
+    {
+        ArgumentNullException.ThrowIfNull(tops);
+        if (tops.Length != _k) throw new ArgumentException($"{tops.Length} segments' items for a model of {_k}", nameof(tops));
+        return Current = Publish(tops, Drift(), _reseeded);
     }
 
     /// <summary>
@@ -231,34 +263,23 @@ public sealed partial class GlobalModel
         _rankedWeight[a] = _rowWeight[a];
     }
 
+    /// <summary>Re-seeds each segment whose weight fell below its share of the heaviest by splitting the heaviest; returns those re-seeded.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ReseedDeadSegments()
+    private int[] ReseedDeadSegments()
     {
         var random = new Random((int)StableHash.Mix((ulong)(uint)_options.Seed ^ (ulong)_version));
+        List<int>? reseeded = null;
+        var perturbation = new float[_d];
         for (var k = 0; k < _k; k++)
         {
             var largest = 0;
-            for (var j = 1; j < _k; j++) if (_weights[j] > _weights[largest]) largest = j;
-            if (_weights[largest] <= 0 || _weights[k] >= _options.DeadSegmentFraction * _weights[largest]) continue;
-
-            var c = _centroids.AsSpan(largest * _d, _d);
-            var dead = _centroids.AsSpan(k * _d, _d);
-            for (var i = 0; i < _d; i++)
-            {
-                var r = (float)((random.NextDouble() * 2 - 1) * 0.05);
-                dead[i] = c[i] + r;
-                c[i] -= r;
-            }
-            _weights[largest] /= 2;
-            _weights[k] = _weights[largest];
-            var items = _segmentItems[largest];
-            _segmentItems[k] = [];
-            foreach (var item in items.Keys.ToList())
-            {
-                items[item] /= 2;
-                _segmentItems[k][item] = items[item];
-            }
+            for (var j = 1; j < _k; j++) if (_segments[j].Weight > _segments[largest].Weight) largest = j;
+            if (_segments[largest].Weight <= 0 || _segments[k].Weight >= _options.DeadSegmentFraction * _segments[largest].Weight) continue;
+            for (var i = 0; i < _d; i++) perturbation[i] = (float)((random.NextDouble() * 2 - 1) * 0.05);
+            _segments[k].SplitFrom(_segments[largest], perturbation);
+            (reseeded ??= []).Add(k);
         }
+        return reseeded is null ? [] : [.. reseeded];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -267,7 +288,7 @@ public sealed partial class GlobalModel
         var shift = (time - _epoch) / _options.ModelHalfLifeMs * _options.ModelHalfLifeMs;
         var factor = double.Exp2(-(double)shift / _options.ModelHalfLifeMs);
         _epoch += shift;
-        foreach (var items in _segmentItems) foreach (var key in items.Keys.ToList()) items[key] *= factor;
+        foreach (var segment in _segments) segment.Rebase(factor);
         foreach (var key in _popularity.Keys.ToList()) _popularity[key] *= factor;
         foreach (var c in _collaborative) if (c is not null) Vectors.Scale(c, (float)factor);
         foreach (var row in _coVisits.Values) foreach (var key in row.Keys.ToList()) row[key] *= factor;
@@ -279,14 +300,14 @@ public sealed partial class GlobalModel
         }
     }
 
-    /// <summary>How far each centroid moved since <paramref name="previous"/> (Euclidean).</summary>
-    private double[] Drift(ModelSnapshot previous)
+    /// <summary>How far each centroid moved in the fold under way (Euclidean).</summary>
+    private double[] Drift()
     {
         var drift = new double[_k];
         for (var k = 0; k < _k; k++)
         {
-            var now = _centroids.AsSpan(k * _d, _d);
-            var then = previous.Centroid(k);
+            var now = _segments[k].Centroid;
+            var then = _before.AsSpan(k * _d, _d);
             var sum = 0.0;
             for (var i = 0; i < _d; i++) sum += (double)(now[i] - then[i]) * (now[i] - then[i]);
             drift[k] = Math.Sqrt(sum);
@@ -295,7 +316,7 @@ public sealed partial class GlobalModel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ModelSnapshot Publish(double[]? drift = null)
+    private ModelSnapshot Publish(SegmentItems[] tops, double[] drift, int[] reseeded)
     {
         // Shards add items to the catalog while this runs: take the ids once, so the snapshot's ids and vector rows agree.
         var ids = _catalog.Snapshot();
@@ -318,25 +339,10 @@ public sealed partial class GlobalModel
                 Vectors.Normalize(row, row);
             }
         }
-        var tops = new SegmentItems[_k];
-        var popularityMass = _popularity.Values.Sum();
-        var segmentMasses = _segmentItems.Select(items => items.Values.Sum()).ToArray();
-        var prior = _options.SegmentPrior * segmentMasses.Sum() / _k;
-        var globalTop = SegmentItems.Top(_popularity, _options.SegmentTopItems);
-        for (var k = 0; k < _k; k++)
-        {
-            // Shrink toward popularity: (s_k(i) + τ·pop(i)/Σpop), over the segment's items and the global top.
-            var scores = new Dictionary<int, double>(_segmentItems[k]);
-            if (prior > 0 && popularityMass > 0)
-            {
-                foreach (var item in _segmentItems[k].Keys) scores[item] += prior * _popularity.GetValueOrDefault(item) / popularityMass;
-                foreach (var (item, _) in globalTop.Ranked)
-                    if (!_segmentItems[k].ContainsKey(item)) scores[item] = prior * _popularity[item] / popularityMass;
-            }
-            tops[k] = SegmentItems.Top(scores, _options.SegmentTopItems);
-        }
+        var centroids = new float[_k * _d];
+        for (var k = 0; k < _k; k++) _segments[k].Centroid.CopyTo(centroids.AsSpan(k * _d, _d));
         var popular = SegmentItems.Top(_popularity, Math.Max(1000, _options.SegmentTopItems));
         return new ModelSnapshot(_options, _version, _epoch == long.MinValue ? long.MinValue : _epoch, _time,
-            (float[])_centroids.Clone(), (double[])_weights.Clone(), drift ?? new double[_k], tops, popular, vectors, ids, (((int, float)[][])_neighbors.Clone()), _content);
+            centroids, [.. _segments.Select(segment => segment.Weight)], drift, reseeded, tops, popular, vectors, ids, (((int, float)[][])_neighbors.Clone()), _content);
     }
 }

@@ -28,9 +28,9 @@ public sealed partial class GlobalModel
             w.Write(_version);
             w.Write(ids.Length);
             foreach (var id in ids) w.Write(id);
-            foreach (var x in _centroids) w.Write(x);
-            foreach (var x in _weights) w.Write(x);
-            foreach (var items in _segmentItems) WriteScores(w, items);
+            foreach (var segment in _segments) foreach (var x in segment.Centroid) w.Write(x);
+            foreach (var segment in _segments) w.Write(segment.Weight);
+            foreach (var segment in _segments) WriteScores(w, segment.Items);
             WriteScores(w, _popularity);
             w.Write(_collaborative.Count(c => c is not null));
             for (var item = 0; item < _collaborative.Count; item++)
@@ -89,9 +89,10 @@ public sealed partial class GlobalModel
             var size = Math.Max(_catalog.Count, index.Length == 0 ? 0 : index.Max() + 1);
             int Item(int saved) => (uint)saved < (uint)index.Length ? index[saved] : throw new FormatException($"the model state refers to item {saved} of {index.Length}");
 
-            for (var i = 0; i < _centroids.Length; i++) _centroids[i] = r.ReadSingle();
-            for (var i = 0; i < _k; i++) _weights[i] = r.ReadDouble();
-            foreach (var items in _segmentItems) ReadScores(r, items, Item);
+            var centroids = new float[_k * _d];
+            for (var i = 0; i < centroids.Length; i++) centroids[i] = r.ReadSingle();
+            foreach (var segment in _segments) segment.Restore(centroids.AsSpan(segment.Index * _d, _d), r.ReadDouble());
+            foreach (var segment in _segments) ReadScores(r, segment.Items, Item);
             ReadScores(r, _popularity, Item);
             _collaborative.Clear();
             for (var n = r.ReadInt32(); n > 0; n--)
@@ -124,7 +125,9 @@ public sealed partial class GlobalModel
             }
             if (r.BaseStream.Position != r.BaseStream.Length) throw new FormatException("the model state has trailing bytes");
             (_epoch, _time, _version) = (epoch, time, version);
-            Current = Publish();
+            // The snapshot a fold would have published, less its drift: the tops as the segments rank them now.
+            var ranking = Ranking();
+            Current = Publish([.. _segments.Select(segment => segment.Rank(ranking))], new double[_k], []);
         }
         catch (EndOfStreamException)
         {

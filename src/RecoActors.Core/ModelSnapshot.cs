@@ -7,7 +7,7 @@ namespace RecoActors.Core;
 /// </summary>
 public sealed class ModelSnapshot
 {
-    internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights, double[] drift,
+    internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights, double[] drift, int[] reseeded,
         SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds, (int Item, float Score)[]?[] neighbors, IReadOnlyList<float[]?> content)
     {
         Options = options;
@@ -17,6 +17,7 @@ public sealed class ModelSnapshot
         Centroids = centroids;
         Weights = weights;
         Drift = drift;
+        Reseeded = reseeded;
         Items = segmentItems;
         Popular = popular;
         ItemVectors = itemVectors;
@@ -75,6 +76,9 @@ public sealed class ModelSnapshot
     /// <summary>How far each segment's centroid moved in the fold that made this version (Euclidean; a re-seeded segment jumps).</summary>
     public IReadOnlyList<double> Drift { get; }
 
+    /// <summary>The segments re-seeded (split off the heaviest) in the fold that made this version.</summary>
+    public IReadOnlyList<int> Reseeded { get; }
+
     /// <summary>Each segment's top items, scores scaled so the best is 1.</summary>
     internal SegmentItems[] Items { get; }
 
@@ -128,24 +132,29 @@ public sealed class ModelSnapshot
     }
 }
 
-/// <summary>A ranked, bounded list of items with scores, and a lookup by item.</summary>
-internal sealed class SegmentItems
+/// <summary>A ranked, bounded list of items with scores, and a lookup by item (immutable once made).</summary>
+public sealed class SegmentItems
 {
+    /// <summary>No items.</summary>
     public static readonly SegmentItems Empty = new([]);
 
+    /// <summary>Items ranked best first.</summary>
     public SegmentItems((int Item, float Score)[] ranked)
     {
+        ArgumentNullException.ThrowIfNull(ranked);
         Ranked = ranked;
         Lookup = new Dictionary<int, float>(ranked.Length);
         foreach (var (item, score) in ranked) Lookup[item] = score;
     }
 
+    /// <summary>The items by index, best first.</summary>
     public (int Item, float Score)[] Ranked { get; }
 
+    /// <summary>Each item's score.</summary>
     public Dictionary<int, float> Lookup { get; }
 
     /// <summary>The top <paramref name="count"/> of a score table, scaled so the best is 1.</summary>
-    public static SegmentItems Top(IEnumerable<KeyValuePair<int, double>> scores, int count)
+    internal static SegmentItems Top(IEnumerable<KeyValuePair<int, double>> scores, int count)
     {
         var top = new TopK(count);
         var max = 0.0;

@@ -4,12 +4,12 @@ namespace RecoActors.Runtime;
 
 /// <summary>
 /// What a node's user entities add to the segment model as they apply events, gathered per thread and taken by the
-/// segment actor when it folds. Partials are sums, so how events are spread over threads does not matter.
+/// model actor when it folds. Partials are sums, so how events are spread over threads does not matter.
 /// </summary>
 /// <remarks>
 /// Per thread, not per partition: a lock shared by a partition's users was contended hard (entities of one
 /// partition run at the same moment on different pool threads), and a partial per user would cost kilobytes per
-/// resident user. Each thread's slot has a lock that only the segment actor's take ever contends for.
+/// resident user. Each thread's slot has a lock that only the model actor's take ever contends for.
 /// </remarks>
 public sealed class Contributions : IDisposable
 {

@@ -79,7 +79,7 @@ public sealed class NodeContext
     /// <summary>Where records come from.</summary>
     public IPartitionFeed Feed { get; }
 
-    /// <summary>What the users have added to the segment model since the segment actor last folded.</summary>
+    /// <summary>What the users have added to the segment model since the model actor last folded.</summary>
     public Contributions Contributions { get; } = new();
 
     /// <summary>The node's rate-limited log of store failures.</summary>
@@ -91,8 +91,8 @@ public sealed class NodeContext
     /// <summary>The user region (set when the region starts).</summary>
     public IActorRef Region { get; internal set; } = ActorRefs.Nobody;
 
-    /// <summary>The node's segment actor (set when it starts).</summary>
-    public IActorRef Segments { get; internal set; } = ActorRefs.Nobody;
+    /// <summary>The node's model actor, which folds and persists the model with its segment actors (set when it starts).</summary>
+    public IActorRef ModelActor { get; internal set; } = ActorRefs.Nobody;
 
     /// <summary>The node's fusion actors: user entities hand them their rankings.</summary>
     internal IActorRef Fusion { get; set; } = ActorRefs.Nobody;

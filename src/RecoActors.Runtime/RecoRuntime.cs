@@ -41,7 +41,7 @@ public sealed class RecoRuntime
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(node);
-        node.Segments = system.ActorOf(SegmentActor.Props(node.Model, node.Contributions, node.Options.FoldInterval, publish, folded, snapshots, saved), "segments");
+        node.ModelActor = system.ActorOf(ModelActor.Props(node.Model, node.Contributions, node.Options.FoldInterval, publish, folded, snapshots, saved), "model");
         node.Fusion = system.ActorOf(FusionActor.Props(node), "fusion");
         system.ActorOf(Props.Create(() => new ClusterDescriber(node)), ClusterConfig.DescriberName);
         var sharding = ClusterSharding.Get(system);
@@ -94,5 +94,5 @@ public sealed class RecoRuntime
     }
 
     /// <summary>Folds whatever has been contributed and returns the resulting snapshot.</summary>
-    public Task<ModelSnapshot> FoldAsync(TimeSpan timeout) => Node.Segments.Ask<ModelSnapshot>(SegmentCommand.FoldNow.Instance, timeout);
+    public Task<ModelSnapshot> FoldAsync(TimeSpan timeout) => Node.ModelActor.Ask<ModelSnapshot>(ModelCommand.FoldNow.Instance, timeout);
 }

@@ -197,11 +197,11 @@ internal static class AkkaPipeline
             while (Enumerable.Range(0, Partitions).Sum(feed.CommittedOffset) < n) await Task.Delay(10);
             if (node.Residents.Count != users) throw new InvalidOperationException($"{node.Residents.Count} resident, expected {users}");
             // Folded first both times: the model's pooled partials are then the same in both measurements.
-            await node.Segments.Ask<ModelSnapshot>(SegmentCommand.FoldNow.Instance, TimeSpan.FromSeconds(30));
+            await node.ModelActor.Ask<ModelSnapshot>(ModelCommand.FoldNow.Instance, TimeSpan.FromSeconds(30));
             var resident = Measure();
             for (var u = 0; u < users; u++) node.Region.Tell(new UserCommand.Evict($"user-{u}", Murmur2Partitioner.Partition($"user-{u}", Partitions)));
             while (node.Residents.Count > 0) await Task.Delay(10);
-            await node.Segments.Ask<ModelSnapshot>(SegmentCommand.FoldNow.Instance, TimeSpan.FromSeconds(30));
+            await node.ModelActor.Ask<ModelSnapshot>(ModelCommand.FoldNow.Instance, TimeSpan.FromSeconds(30));
             var passivated = Measure();
             var state = Enumerable.Range(0, 200).Select(u => node.Region.Ask<RecoActors.Protocol.UserRead>(new RecoActors.Protocol.ReadUser($"user-{u}"), TimeSpan.FromSeconds(10)).Result)
                 .Average(r => MessagePack.MessagePackSerializer.Serialize(r.Profile, RecoActors.Protocol.ManifestSerializer.Options).Length);

@@ -84,7 +84,7 @@ internal static class DemoCommand
                 task.Value = context.Applied;
                 task.Description = "consumed";
             });
-        // Wait for the segment actor to fold what the users contributed.
+        // Wait for the model actor to fold what the users contributed.
         while (server.Node.EventsFolded < context.Applied && deadline.Elapsed < TimeSpan.FromSeconds(100)) await Task.Delay(100, CancellationToken.None);
         AnsiConsole.MarkupLineInterpolated(
             $"applied {context.Applied:N0} events in {clock.Elapsed.TotalSeconds:F1} s; {server.Node.DeadLetters} records went to {kafka.DeadLetterTopic}; model version {server.Node.Model.Current.Version}");

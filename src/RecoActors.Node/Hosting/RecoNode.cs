@@ -10,7 +10,7 @@ using RecoActors.Runtime;
 namespace RecoActors.Node.Hosting;
 
 /// <summary>
-/// One node's runtime in its actor system: the user region and its partition actors, the segment actor, the Kafka
+/// One node's runtime in its actor system: the user region and its partition actors, the model actor and its segment actors, the Kafka
 /// feed the partitions read through, the dead-letter writer, the partial exchange, and a producer for events that
 /// arrive over HTTP. <c>reco serve</c>, <c>reco demo</c>, the benchmark and the tests all run this same object.
 /// </summary>
@@ -53,7 +53,7 @@ public sealed class RecoNode
     /// <summary>The node's actor system.</summary>
     public ActorSystem System { get; }
 
-    /// <summary>The user region, the segment actor and the node's shared state.</summary>
+    /// <summary>The user region, the model actor and the node's shared state.</summary>
     public RecoRuntime Runtime { get; private set; }
 
     /// <summary>The node's shared state: counters, resident users, partitions running here.</summary>
@@ -142,8 +142,8 @@ public sealed class RecoNode
         node.Runtime = RecoRuntime.Start(system, context, publish, events => Interlocked.Add(ref node._eventsFolded, events), snapshots,
             saved => Volatile.Write(ref node._savedVersion, saved.Version));
         node.ExchangeFrom = from;
-        // Partials are decoded on the exchange's reader thread, in topic order, and folded by the segment actor.
-        exchange?.Start(from, (bytes, at) => node.Runtime.Node.Segments.Tell(new SegmentCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog.GetOrAdd, settings.Model), at)));
+        // Partials are decoded on the exchange's reader thread, in topic order, and folded by the model actor.
+        exchange?.Start(from, (bytes, at) => node.Runtime.Node.ModelActor.Tell(new ModelCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog.GetOrAdd, settings.Model), at)));
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-kafka-clients", () =>
         {
             node.Close(logger);

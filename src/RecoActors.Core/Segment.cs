@@ -1,0 +1,116 @@
+namespace RecoActors.Core;
+
+/// <summary>
+/// One segment of the model: its centroid (streaming k-means with decay), its weight (the decayed count of profile
+/// updates nearest to it) and its local model (decayed per-item scores). A <see cref="GlobalModel"/> holds K of them;
+/// in a node each is folded and ranked by its own actor, between the model's own steps of a fold.
+/// </summary>
+public sealed class Segment
+{
+    private readonly float[] _centroid;
+    private Dictionary<int, double> _items = [];
+
+    internal Segment(float[] centroid) => _centroid = centroid;
+
+    /// <summary>The segment's index in its model.</summary>
+    public int Index { get; internal init; }
+
+    /// <summary>The centroid (live: read it only from the segment's owner).</summary>
+    public ReadOnlySpan<float> Centroid => _centroid;
+
+    /// <summary>The decayed count of profile updates nearest to this segment.</summary>
+    public double Weight { get; private set; }
+
+    /// <summary>Decayed interest per item among this segment's users (forward-decayed against the model's epoch).</summary>
+    internal Dictionary<int, double> Items => _items;
+
+    /// <summary>
+    /// Folds in the segment's part of one batch: Spark's streaming k-means step n' = n·a + m,
+    /// c ← c + (m/n')(x̄ − c), and the batch's item scores at the batch's scale.
+    /// </summary>
+    /// <param name="fold">What every segment's fold of this batch shares.</param>
+    /// <param name="batch">The batch (read only).</param>
+    public void Fold(SegmentFold fold, ModelPartial batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var d = _centroid.Length;
+        var m = batch.PointCounts[Index];
+        var n = Weight * fold.Decay + m;
+        Weight = n;
+        if (m > 0)
+        {
+            var sums = batch.PointSums.AsSpan(Index * d, d);
+            var step = m / n;
+            for (var i = 0; i < d; i++) _centroid[i] += (float)(step * (sums[i] / m - _centroid[i]));
+        }
+        foreach (var (item, s) in batch.SegmentItems[Index]) _items[item] = _items.GetValueOrDefault(item) + s * fold.Scale;
+    }
+
+    /// <summary>
+    /// The segment's top items, each score shrunk toward popularity: s(i) + τ·pop(i)/Σpop, over its own items and the
+    /// global top, scaled so the best is 1.
+    /// </summary>
+    public SegmentItems Rank(SegmentRanking ranking)
+    {
+        ArgumentNullException.ThrowIfNull(ranking);
+        var scores = new Dictionary<int, double>(_items);
+        if (ranking.Prior > 0 && ranking.PopularityMass > 0)
+        {
+            foreach (var item in _items.Keys) scores[item] += ranking.Prior * ranking.Popularity.GetValueOrDefault(item) / ranking.PopularityMass;
+            foreach (var (item, _) in ranking.GlobalTop.Ranked)
+                if (!_items.ContainsKey(item)) scores[item] = ranking.Prior * ranking.Popularity[item] / ranking.PopularityMass;
+        }
+        return SegmentItems.Top(scores, ranking.Count);
+    }
+
+    /// <summary>The sum of the segment's item scores.</summary>
+    internal double Mass() => _items.Values.Sum();
+
+    /// <summary>
+    /// Re-seeds this (dying) segment by splitting <paramref name="largest"/> in two: both take its centroid, moved
+    /// apart by ±<paramref name="perturbation"/>, and half of its weight and item scores each.
+    /// </summary>
+    internal void SplitFrom(Segment largest, ReadOnlySpan<float> perturbation)
+    {
+        var c = largest._centroid;
+        for (var i = 0; i < c.Length; i++)
+        {
+            _centroid[i] = c[i] + perturbation[i];
+            c[i] -= perturbation[i];
+        }
+        largest.Weight /= 2;
+        Weight = largest.Weight;
+        _items = [];
+        foreach (var item in largest._items.Keys.ToList())
+        {
+            largest._items[item] /= 2;
+            _items[item] = largest._items[item];
+        }
+    }
+
+    /// <summary>Multiplies the forward-decayed scores by <paramref name="factor"/> (the model moved its epoch).</summary>
+    internal void Rebase(double factor)
+    {
+        foreach (var key in _items.Keys.ToList()) _items[key] *= factor;
+    }
+
+    /// <summary>Restores a saved state (the model's <see cref="GlobalModel.Load"/>).</summary>
+    internal void Restore(ReadOnlySpan<float> centroid, double weight)
+    {
+        centroid.CopyTo(_centroid);
+        Weight = weight;
+    }
+}
+
+/// <summary>What every segment's fold of one batch shares.</summary>
+/// <param name="Decay">The centroids' decay since the model's last batch, a = 2^(−Δt/halfLife).</param>
+/// <param name="Scale">The batch's item scores against the model's epoch.</param>
+public readonly record struct SegmentFold(double Decay, double Scale);
+
+/// <summary>What every segment's ranking of its items shares at one model version.</summary>
+/// <param name="Prior">τ: the weight of popularity in each segment's scores.</param>
+/// <param name="Popularity">Global decayed popularity (read only while the segments rank).</param>
+/// <param name="PopularityMass">Σpop.</param>
+/// <param name="GlobalTop">The most popular items, which every segment's ranking considers.</param>
+/// <param name="Count">How many items each segment keeps.</param>
+public sealed record SegmentRanking(double Prior, IReadOnlyDictionary<int, double> Popularity, double PopularityMass, SegmentItems GlobalTop, int Count);
