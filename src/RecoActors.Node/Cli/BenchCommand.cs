@@ -93,12 +93,23 @@ internal static class BenchCommand
             F(viaClient, 1), $"{Quantile(viaClient, 0.99) / Quantile(ok, 0.99):F2}");
         AnsiConsole.Write(table);
         var failures = overHttp.Failures + overActors.Failures;
+        AnsiConsole.MarkupLineInterpolated($"GC while measuring over HTTP: {overHttp.Gc}; through the client: {overActors.Gc}");
         AnsiConsole.MarkupLineInterpolated($"while measuring: {httpIngest.Applied / overHttp.Seconds:N0} and {actorIngest.Applied / overActors.Seconds:N0} events/s applied; {failures} failed requests; target p99 ≤ 5 ms over HTTP: {(Quantile(rec, 0.99) <= 5 ? "met" : "missed")}, p99 ≤ 2× /healthz: {(Quantile(rec, 0.99) <= 2 * Quantile(ok, 0.99) ? "met" : "missed")}");
         return failures == 0 ? 0 : 1;
     }
 
-    /// <summary>What one measurement saw: latencies (ms, sorted) by request kind, failures, and the seconds counted.</summary>
-    private sealed record Measured(double[][] Latencies, int Failures, double Seconds);
+    /// <summary>What one measurement saw: latencies (ms, sorted) by request kind, failures, the seconds counted, and the process's GC meanwhile.</summary>
+    private sealed record Measured(double[][] Latencies, int Failures, double Seconds, Collections Gc);
+
+    /// <summary>Garbage collections in the process (node and clients alike) and the time they paused it.</summary>
+    private sealed record Collections(int Gen0, int Gen1, int Gen2, TimeSpan Paused)
+    {
+        public static Collections Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+        public Collections Since(Collections before) => new(Gen0 - before.Gen0, Gen1 - before.Gen1, Gen2 - before.Gen2, Paused - before.Paused);
+
+        public override string ToString() => $"{Gen0} gen0, {Gen1} gen1, {Gen2} gen2 collections pausing {Paused.TotalMilliseconds:N0} ms in all";
+    }
 
     /// <summary>Events produced and applied while measuring.</summary>
     private sealed record Ingested(long Produced, long Applied);
@@ -118,6 +129,7 @@ internal static class BenchCommand
         var latencies = new List<double>[clients, 2];
         var failures = 0;
         var clock = Stopwatch.StartNew();
+        Collections? gcBefore = null;
         var period = TimeSpan.FromSeconds(clients / (double)rate);
         await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
@@ -139,14 +151,17 @@ internal static class BenchCommand
                 }
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (!ok) Interlocked.Increment(ref failures);
-                if (clock.Elapsed > warmUp) latencies[c, kind].Add(ms);
                 next += period;
+                if (clock.Elapsed <= warmUp) continue;
+                if (gcBefore is null) Interlocked.CompareExchange(ref gcBefore, Collections.Now(), null);
+                latencies[c, kind].Add(ms);
             }
         }, CancellationToken.None)));
         var seconds = (clock.Elapsed - warmUp).TotalSeconds;
+        var gc = Collections.Now().Since(gcBefore ?? Collections.Now());
         var produced = await ingestion;
         var sorted = new[] { 0, 1 }.Select(k => Enumerable.Range(0, clients).SelectMany(c => latencies[c, k]).Order().ToArray()).ToArray();
-        return (new Measured(sorted, failures, seconds), new Ingested(produced, context.Applied - appliedBefore));
+        return (new Measured(sorted, failures, seconds, gc), new Ingested(produced, context.Applied - appliedBefore));
     }
 
     /// <summary>Streams the sample on from <paramref name="next"/> at a steady rate until stopped; returns how many were produced.</summary>
