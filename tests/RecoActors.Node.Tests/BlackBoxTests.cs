@@ -1,3 +1,8 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using RecoActors.Node.Http;
+using RecoActors.Protocol;
+
 namespace RecoActors.Node.Tests;
 
 /// <summary>The tool as users run it: separate processes for Kafka, the nodes and the producer.</summary>
@@ -32,5 +37,24 @@ public sealed class BlackBoxTests
         var survivors = nodes.Where(n => n != victim).ToList();
         await ProcessCluster.SteadyAsync(survivors, Deadline, caughtUp: true);
         await ProcessCluster.EveryUserAppliedOnceAsync(expected, survivors, Deadline);
+
+        // Any survivor, over HTTP, and an actor client joined through them, give the same answer for every user: the
+        // one its host ranks. Folds may still be arriving, so an answer counts when all three read the same model version.
+        await using var client = await RecommendationClient.ConnectAsync(new RecommendationClientOptions
+        {
+            Cluster = new ClusterOptions { Hostname = "127.0.0.1", Port = 0, SeedNodes = [.. survivors.Select(cluster.Remoting)] },
+        });
+        foreach (var user in expected.Keys.Order(StringComparer.Ordinal).Take(40))
+        {
+            await Eventually.True(async () =>
+            {
+                var answers = await Task.WhenAll(survivors.Select(n => n.Http.GetFromJsonAsync($"/v1/users/{user}/recommendations?n=10", ApiJson.Default.RecommendationsResponse)));
+                var viaClient = await client.RecommendAsync(user, 10);
+                if (answers.Any(a => a!.ModelVersion != viaClient.ModelVersion)) return false;
+                Assert.All(answers, a => Assert.Equal((viaClient.Node, JsonSerializer.Serialize(viaClient.Items)), (a!.Node, JsonSerializer.Serialize(a.Items))));
+                Assert.Equal(expected[user], viaClient.EventsApplied);
+                return true;
+            }, Deadline, $"user {user}: the same answer from every survivor and the client");
+        }
     }
 }

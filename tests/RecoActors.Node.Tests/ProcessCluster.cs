@@ -70,6 +70,9 @@ internal sealed class ProcessCluster : IAsyncDisposable
         };
     }
 
+    /// <summary>Where node <paramref name="node"/>'s remoting listens, as <c>host:port</c> (for a client's seed nodes).</summary>
+    public string Remoting(ProcessNode node) => $"127.0.0.1:{_remoting[node.Id]}";
+
     /// <summary>Starts <c>reco serve</c> as node <paramref name="id"/> on <paramref name="port"/> (a free one when null).</summary>
     public ProcessNode StartNode(string id, int? port = null)
     {
