@@ -64,9 +64,17 @@ internal sealed class RecoProcess : IDisposable
     public void Kill() => _process.Kill(entireProcessTree: true);
 
     /// <summary>SIGTERM: the graceful stop a Kubernetes pod gets.</summary>
-    public void Terminate()
+    public void Terminate() => Signal("TERM");
+
+    /// <summary>SIGSTOP: the process freezes (a long GC pause, a partitioned network, a stalled VM), until <see cref="Resume"/>.</summary>
+    public void Freeze() => Signal("STOP");
+
+    /// <summary>SIGCONT: a frozen process runs on, unaware of the time that passed.</summary>
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string name)
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 

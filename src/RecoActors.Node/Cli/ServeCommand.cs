@@ -3,9 +3,16 @@ using RecoActors.Node.Hosting;
 
 namespace RecoActors.Node.Cli;
 
-/// <summary><c>reco serve</c>: one node with its HTTP API, until SIGTERM or Ctrl+C; then it hands its shards off and exits.</summary>
+/// <summary>
+/// <c>reco serve</c>: one node with its HTTP API, until SIGTERM or Ctrl+C; then it hands its shards off and exits 0.
+/// A node the cluster downed (the split-brain resolver's minority) exits 3, for its supervisor (Kubernetes) to start it
+/// again as a new member.
+/// </summary>
 internal static class ServeCommand
 {
+    /// <summary>The exit code of a node the cluster downed.</summary>
+    public const int DownedExitCode = 3;
+
     public static Command Create()
     {
         var command = new Command("serve",
@@ -34,7 +41,9 @@ internal static class ServeCommand
             }
             await server.ShutdownRequested;
             await server.DisposeAsync();
-            return 0;
+            if (server.Failure is not { } failure) return 0;
+            Console.Error.WriteLine($"reco serve: {failure}; exiting with code {DownedExitCode} to be started again");
+            return DownedExitCode;
         });
         return command;
     }

@@ -56,6 +56,19 @@ public sealed class NodeServer : IAsyncDisposable
     /// <summary>Where the API listens (loopback form, for local callers).</summary>
     public Uri Address { get; }
 
+    /// <summary>
+    /// Why the node's actor system shut down, once it has: null for a stop it was asked for (SIGTERM, Ctrl+C), else a
+    /// sentence (the cluster downed it: the split-brain resolver put it on the minority side, or it was removed while
+    /// it could not be reached).
+    /// </summary>
+    public string? Failure => Akka.Actor.CoordinatedShutdown.Get(Node.System).ShutdownReason switch
+    {
+        null => null,
+        Akka.Actor.CoordinatedShutdown.ClusterDowningReason => "the cluster downed this node (the split-brain resolver left it on the minority side, or it was unreachable for too long)",
+        Akka.Actor.CoordinatedShutdown.ClusterLeavingReason or Akka.Actor.CoordinatedShutdown.ClrExitReason => null,
+        var other => $"the actor system shut down ({other.GetType().Name})",
+    };
+
     /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl+C) or the actor system terminated.</summary>
     public Task ShutdownRequested => Task.Delay(Timeout.Infinite, _app.Lifetime.ApplicationStopping).ContinueWith(_ => { }, TaskScheduler.Default);
 
