@@ -64,13 +64,12 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     /// <inheritdoc />
     /// <remarks>
     /// A fold takes tens of milliseconds of a core, and more when the core is shared: on the thread pool it held a
-    /// thread that requests queued behind, and it took its full share of the core from the requests' threads (the
-    /// recommendations' p99 over HTTP followed the folds). On a thread of its own at a lower priority it takes what
-    /// the requests and the users leave, and a fold only comes later under load.
+    /// thread that requests queued behind. On threads of their own (this actor's and its segments') folds leave the
+    /// pool to the requests and the users. (Lowering those threads' priority, with Linux's per-thread nice, crashed
+    /// a process in glibc's priority-protected mutexes on its way down; it is not done.)
     /// </remarks>
     protected override void PreStart()
     {
-        if (!BackgroundThread.Lower()) _log.Debug("The model's folds run at normal priority (this platform does not let a thread lower its own)");
         _segments = [.. model.Segments.Select(segment => Context.ActorOf(SegmentActor.Props(segment), $"segment-{segment.Index}"))];
         if (contributions is not null) Timers.StartPeriodicTimer(FoldTimer, ModelCommand.Fold.Instance, foldInterval);
         if (snapshots is null) return;

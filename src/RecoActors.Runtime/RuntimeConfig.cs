@@ -36,7 +36,7 @@ public static class RuntimeConfig
                   }
                 }
               }
-              # The model's folds: the model actor and each segment actor on a thread of its own, at a lower priority (BackgroundThread).
+              # The model's folds: the model actor and each segment actor on a thread of its own, off the pool requests use.
               reco-fold-dispatcher.type = PinnedDispatcher
               # Hand-off persists every partition before the node leaves: the phase must outlast it.
               coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = {{ClusterConfig.Duration(runtime.HandOffTimeout + TimeSpan.FromSeconds(10))}}

@@ -14,7 +14,7 @@ namespace RecoActors.Runtime;
 /// </remarks>
 internal sealed class SegmentActor : ReceiveActor
 {
-    /// <summary>An actor for <paramref name="segment"/>, on a thread of its own at a lower priority.</summary>
+    /// <summary>An actor for <paramref name="segment"/>, on a thread of its own.</summary>
     public static Props Props(Segment segment) => Akka.Actor.Props.Create(() => new SegmentActor(segment)).WithDispatcher(ModelActor.Dispatcher);
 
     /// <summary>The actor of <paramref name="segment"/>.</summary>
@@ -27,9 +27,6 @@ internal sealed class SegmentActor : ReceiveActor
         });
         Receive<SegmentCommand.Rank>(rank => Sender.Tell(new SegmentCommand.Ranked(segment.Index, rank.Version, segment.Rank(rank.Ranking))));
     }
-
-    /// <inheritdoc />
-    protected override void PreStart() => BackgroundThread.Lower();
 }
 
 /// <summary>What a <see cref="SegmentActor"/> is told and answers. Local only: a node's segment actors are its model actor's children.</summary>

@@ -6,6 +6,7 @@ using RecoActors.Protocol;
 namespace RecoActors.Node.Tests;
 
 /// <summary>The tool as users run it: separate processes for Kafka, the nodes and the producer.</summary>
+[Collection(ProcessCluster.Collection)]
 public sealed class BlackBoxTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);

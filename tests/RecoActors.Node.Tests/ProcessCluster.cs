@@ -17,6 +17,12 @@ internal sealed record ProcessNode(string Id, int Port, RecoProcess Process, Htt
 /// </summary>
 internal sealed class ProcessCluster : IAsyncDisposable
 {
+    /// <summary>
+    /// The test collection of every test that runs a process cluster: one at a time, since three clusters of three
+    /// nodes at once overload two cores until heartbeats fail (xunit runs other collections beside it).
+    /// </summary>
+    public const string Collection = "process clusters";
+
     public const int Partitions = 12;
 
     private readonly RecoProcess _kafka;

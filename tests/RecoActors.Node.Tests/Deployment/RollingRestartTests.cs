@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace RecoActors.Node.Tests.Deployment;
 
 /// <summary>What a StatefulSet rolling update does to the nodes: each pod in turn gets SIGTERM and is replaced.</summary>
+[Collection(ProcessCluster.Collection)]
 public sealed class RollingRestartTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);

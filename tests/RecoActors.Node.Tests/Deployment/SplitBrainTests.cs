@@ -3,6 +3,7 @@ using RecoActors.Node.Cli;
 namespace RecoActors.Node.Tests.Deployment;
 
 /// <summary>A split simulated on one machine: a node frozen past the split-brain resolver's decision, then resumed.</summary>
+[Collection(ProcessCluster.Collection)]
 public sealed class SplitBrainTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
