@@ -30,6 +30,45 @@ public sealed record PersistenceStore(string Kind, string ConnectionString)
     /// <summary>Nothing persisted beyond the process.</summary>
     public static PersistenceStore Memory { get; } = new("memory", "");
 
+    /// <summary>
+    /// Holds the store's schema lock until disposed (PostgreSQL: a session advisory lock), so that nodes starting
+    /// together on a new database create Akka.Persistence.Sql's tables one at a time: two sessions running CREATE TABLE
+    /// IF NOT EXISTS at once fail in PostgreSQL's catalogue (duplicate key in pg_type), and the losing node's journal
+    /// failed its start (seen with three nodes started at once). Other stores have nothing to hold.
+    /// </summary>
+    public async Task<IAsyncDisposable> LockSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        if (Kind != "postgres") return SchemaLock.None;
+        // A connection of its own, outside the pool: the lock lives as long as this session.
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand($"SELECT pg_advisory_lock({SchemaLock.Key})", connection))
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return new SchemaLock(connection);
+    }
+
+    private sealed class SchemaLock(NpgsqlConnection? connection) : IAsyncDisposable
+    {
+        public const long Key = 7301;
+
+        public static readonly SchemaLock None = new(null);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (connection is null) return;
+            // Closing the session releases the lock; an explicit unlock says so sooner.
+            try
+            {
+                await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({Key})", connection);
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            catch (DbException)
+            {
+            }
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     // One connection at start, so a wrong path, host or password stops the node with the driver's sentence (which never
     // repeats the password) instead of failing every partition's recovery later.
     private void Check(bool wal)

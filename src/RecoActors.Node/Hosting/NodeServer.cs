@@ -123,6 +123,8 @@ public sealed class NodeServer : IAsyncDisposable
         NodeApi.Map(app, settings, holder);
         try
         {
+            // The node's journal and snapshot store create their tables while it starts (RecoNode.StartAsync): one node at a time.
+            await using var schema = await store.LockSchemaAsync(cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch

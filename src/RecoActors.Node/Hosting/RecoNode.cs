@@ -133,6 +133,8 @@ public sealed class RecoNode
             from = new ExchangePosition(checkpoint.Completed, checkpoint.Resume);
             logger.LogInformation("Node {Node}: the model starts from its snapshot at version {Version}; partials are read on from offset {Offset}", id, checkpoint.Version, from.Resume);
         }
+        // The journal creates its tables on first use: use it now, while this node holds the store's schema lock (NodeServer).
+        await WarmJournalAsync(system).ConfigureAwait(false);
         var deadLetters = DeadLetterWriter.Create(kafka, logger, $"{id}-dlq");
         var feed = new KafkaFeed(kafka, id, partitions, deadLetters, loggers.CreateLogger("RecoActors.KafkaFeed"));
         var exchange = settings.Exchange ? new PartialExchange(kafka, id, loggers.CreateLogger("RecoActors.PartialExchange")) : null;
@@ -181,6 +183,22 @@ public sealed class RecoNode
     /// <exception cref="InvalidOperationException">The user's stored state cannot be read.</exception>
     public Task<UserRead> ReadUserAsync(string userId, CancellationToken cancellationToken = default) =>
         Runtime.ReadUserAsync(userId, Settings.Http.Timeout, cancellationToken);
+
+    /// <summary>Asks the journal for a persistence id nobody uses, so that it initializes (and creates its tables) now.</summary>
+    /// <exception cref="InvalidOperationException">The journal did not answer in time.</exception>
+    private static async Task WarmJournalAsync(ActorSystem system)
+    {
+        var journal = Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null);
+        try
+        {
+            Func<IActorRef, object> replay = replyTo => new Akka.Persistence.ReplayMessages(1, 0, 0, "reco-journal-check", replyTo);
+            await journal.Ask<object>(replay, TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new InvalidOperationException("the store's journal did not start within 30 s (Reco:Store)");
+        }
+    }
 
     private void Close(ILogger logger)
     {
