@@ -54,6 +54,30 @@ public sealed class ModelSnapshotTests
     }
 
     [Fact]
+    public async Task A_node_that_joins_late_starts_from_the_snapshot_and_folds_only_the_tail_to_the_same_model()
+    {
+        await using var cluster = new TestCluster();
+        var a = await cluster.StartNodeAsync("node-a", SnapshotEverySecond);
+        var ratings = SampleData.Produce(cluster.Kafka, 10_000);
+        await Eventually.True(() => a.Node.Context.Applied == ratings.Count && a.Node.EventsFolded == ratings.Count, Deadline, "every event applied and folded on node a");
+        var saved = a.Node.Model.Current.Version;
+        await Eventually.True(() => a.Node.SavedModelVersion == saved, Deadline, $"node a saved model version {saved}");
+
+        var b = await cluster.StartNodeAsync("node-b", SnapshotEverySecond);
+        Assert.True(b.Node.ExchangeFrom.Resume > 0, $"node b read the partials topic from offset {b.Node.ExchangeFrom.Resume}");
+        Assert.Equal(saved, b.Node.Model.Current.Version);
+        // What comes after the snapshot reaches both alike.
+        var more = SampleData.Produce(cluster.Kafka, 2_000, skip: ratings.Count).Count;
+        await Eventually.True(() => a.Node.Context.Applied + b.Node.Context.Applied == ratings.Count + more
+            && a.Node.EventsFolded == ratings.Count + more && b.Node.EventsFolded == more,
+            Deadline, "the tail applied, and folded into both models (node b: the tail only)");
+        await Eventually.True(() => a.Node.Model.Current.Version == b.Node.Model.Current.Version, Deadline, "both models at one version");
+        Assert.Equal(a.Node.Model.Current.Weights, b.Node.Model.Current.Weights);
+        for (var k = 0; k < a.Node.Settings.Model.Segments; k++)
+            Assert.Equal(a.Node.Model.Current.TopItems(k, 20), b.Node.Model.Current.TopItems(k, 20));
+    }
+
+    [Fact]
     public async Task A_model_snapshot_that_cannot_be_read_stops_the_start_with_the_reason_and_is_left_as_it_is()
     {
         await using var cluster = new TestCluster();

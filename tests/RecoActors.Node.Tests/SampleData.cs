@@ -17,12 +17,12 @@ internal static class SampleData
         return RatingsFile.Read(reader).Ratings.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.Count());
     }
 
-    /// <summary>Produces the sample's first <paramref name="count"/> ratings (file order) to the events topic and returns them.</summary>
-    public static List<Rating> Produce(Kafka.KafkaOptions kafka, int count)
+    /// <summary>Produces <paramref name="count"/> of the sample's ratings (file order, after the first <paramref name="skip"/>) to the events topic and returns them.</summary>
+    public static List<Rating> Produce(Kafka.KafkaOptions kafka, int count, int skip = 0)
     {
         List<Rating> ratings;
         using (var reader = new StreamReader(Ratings))
-            ratings = [.. RatingsFile.Read(reader).Ratings.Take(count)];
+            ratings = [.. RatingsFile.Read(reader).Ratings.Skip(skip).Take(count)];
         using var producer = Kafka.EventProducer.Create(kafka);
         foreach (var r in ratings) producer.Produce(r.ToEvent());
         producer.Flush(TimeSpan.FromSeconds(60));
