@@ -53,35 +53,22 @@ public sealed class Segment
     public SegmentItems Rank(SegmentRanking ranking)
     {
         ArgumentNullException.ThrowIfNull(ranking);
-        // Scored twice (for the best score, then to rank) rather than copied into a table: a segment holds up to every
-        // item, and a copy per segment per fold was a large-object allocation that drove a gen-2 collection a second.
+        return SegmentItems.Top(Scores(ranking), ranking.Count);
+    }
+
+    /// <summary>
+    /// The shrunk scores, computed as they are read (twice, by <see cref="SegmentItems.Top"/>) rather than copied into
+    /// a table: a segment holds up to every item, and a copy per segment per fold was a large-object allocation that
+    /// drove a gen-2 collection a second.
+    /// </summary>
+    private IEnumerable<KeyValuePair<int, double>> Scores(SegmentRanking ranking)
+    {
         var shrink = ranking.Prior > 0 && ranking.PopularityMass > 0;
-        var max = 0.0;
-        foreach (var (item, s) in _items) Raise(Score(item, s));
-        if (shrink)
-            foreach (var (item, _) in ranking.GlobalTop.Ranked)
-                if (!_items.ContainsKey(item)) Raise(Shrunk(item));
-        if (max <= 0) return SegmentItems.Empty;
-        var top = new TopK(ranking.Count);
-        foreach (var (item, s) in _items) Offer(item, Score(item, s));
-        if (shrink)
-            foreach (var (item, _) in ranking.GlobalTop.Ranked)
-                if (!_items.ContainsKey(item)) Offer(item, Shrunk(item));
-        return new SegmentItems(top.Drain());
-
-        double Score(int item, double s) => shrink ? s + ranking.Prior * ranking.Popularity.GetValueOrDefault(item) / ranking.PopularityMass : s;
-
-        double Shrunk(int item) => ranking.Prior * ranking.Popularity[item] / ranking.PopularityMass;
-
-        void Raise(double s)
-        {
-            if (s > max) max = s;
-        }
-
-        void Offer(int item, double s)
-        {
-            if (s > 0) top.Offer(item, (float)(s / max));
-        }
+        foreach (var (item, s) in _items)
+            yield return new(item, shrink ? s + ranking.Prior * ranking.Popularity.GetValueOrDefault(item) / ranking.PopularityMass : s);
+        if (!shrink) yield break;
+        foreach (var (item, _) in ranking.GlobalTop.Ranked)
+            if (!_items.ContainsKey(item)) yield return new(item, ranking.Prior * ranking.Popularity[item] / ranking.PopularityMass);
     }
 
     /// <summary>The sum of the segment's item scores.</summary>

@@ -24,7 +24,7 @@ internal sealed class FusionActor : ReceiveActor
     public FusionActor(NodeContext node) => Receive<FusionCommand.Rank>(rank => rank.ReplyTo.Tell(Answer(rank, node.Model.Current, node.NodeId)));
 
     /// <summary>The answer to <paramref name="rank"/> from <paramref name="snapshot"/>: what <see cref="Fusion.Recommend"/> ranks, as the protocol carries it.</summary>
-    public static IRecoMessage Answer(FusionCommand.Rank rank, ModelSnapshot snapshot, string node)
+    private static IRecoMessage Answer(FusionCommand.Rank rank, ModelSnapshot snapshot, string node)
     {
         if (rank.Count is < 0 or > Recommend.MaxCount)
             return new RecommendationFailed(rank.UserId, node, $"count must be from 0 to {Recommend.MaxCount} (it was {rank.Count})");

@@ -46,7 +46,6 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     private bool _snapshotDue;
     private ExchangePosition? _position, _saved;
     private ModelCheckpoint? _pending;
-    private ExchangePosition? _pendingAt;
     private IActorRef _store = ActorRefs.Nobody;
     private bool _failing;
 
@@ -119,12 +118,12 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
                 else _snapshotDue = true;
                 break;
             case SaveSnapshotSuccess:
-                _saved = _pendingAt;
-                saved?.Invoke(_pending!);
-                (_pending, _pendingAt, _failing) = (null, null, false);
+                _saved = new ExchangePosition(_pending!.Completed, _pending.Resume);
+                saved?.Invoke(_pending);
+                (_pending, _failing) = (null, false);
                 break;
             case SaveSnapshotFailure failure:
-                (_pending, _pendingAt) = (null, null);
+                _pending = null;
                 // Once per run of failures: the store's outage is reported where it hurts more (the partitions).
                 if (!_failing) _log.Warning("Saving the model snapshot failed ({0}); it is tried again every {1}", failure.Cause.Message, snapshots!.Interval);
                 _failing = true;
@@ -197,7 +196,7 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     {
         if (_pending is not null || _position is not { } position || position == _saved || !IsOldestNode()) return;
         // One row, replaced each time: the store keeps (persistence id, sequence number) unique, and this is always 0.
-        (_pending, _pendingAt) = (new ModelCheckpoint(model.Current.Version, position.Completed, position.Resume, model.Save()), position);
+        _pending = new ModelCheckpoint(model.Current.Version, position.Completed, position.Resume, model.Save());
         _store.Tell(new SaveSnapshot(new SnapshotMetadata(snapshots!.PersistenceId, 0, DateTime.UtcNow), _pending), Self);
     }
 

@@ -38,35 +38,31 @@ public sealed record PersistenceStore(string Kind, string ConnectionString)
     /// </summary>
     public async Task<IAsyncDisposable> LockSchemaAsync(CancellationToken cancellationToken = default)
     {
-        if (Kind != "postgres") return SchemaLock.None;
-        // A connection of its own, outside the pool: the lock lives as long as this session.
+        if (Kind != "postgres") return NoLock.Instance;
+        // A session of its own, outside the pool: disposing the connection ends the session, which releases the lock.
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ToString());
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var command = new NpgsqlCommand($"SELECT pg_advisory_lock({SchemaLock.Key})", connection))
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand($"SELECT pg_advisory_lock({SchemaLockKey})", connection);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return new SchemaLock(connection);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
-    private sealed class SchemaLock(NpgsqlConnection? connection) : IAsyncDisposable
+    /// <summary>The advisory lock's key (the serializer's id: any number the database's other users do not take).</summary>
+    private const long SchemaLockKey = 7301;
+
+    private sealed class NoLock : IAsyncDisposable
     {
-        public const long Key = 7301;
+        public static readonly NoLock Instance = new();
 
-        public static readonly SchemaLock None = new(null);
-
-        public async ValueTask DisposeAsync()
-        {
-            if (connection is null) return;
-            // Closing the session releases the lock; an explicit unlock says so sooner.
-            try
-            {
-                await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({Key})", connection);
-                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
-            catch (DbException)
-            {
-            }
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     // One connection at start, so a wrong path, host or password stops the node with the driver's sentence (which never

@@ -7,7 +7,8 @@ namespace RecoActors.Runtime;
 
 /// <summary>
 /// A node's actors in a running actor system: the user region (user entities and one partition actor per shard),
-/// the segment actor, the fusion actors, the partition keep-alive, and the describer clients ask how users are sharded.
+/// the model actor with its segment actors, the fusion actors, the partition keep-alive, and the describer clients ask how
+/// users are sharded.
 /// </summary>
 public sealed class RecoRuntime
 {

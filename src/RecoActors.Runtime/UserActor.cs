@@ -199,10 +199,10 @@ internal sealed class UserActor : UntypedActor
             case Loaded:
                 break;
             case Recommend:
-                ReplyTo.Tell(new RecommendationFailed(_userId, _node.NodeId, $"the stored state of user '{_userId}' cannot be read; it is kept as it is for inspection"));
+                ReplyTo.Tell(new RecommendationFailed(_userId, _node.NodeId, Unreadable));
                 break;
             case ReadUser:
-                ReplyTo.Tell(new Status.Failure(new InvalidOperationException($"the stored state of user '{_userId}' cannot be read; it is kept as it is for inspection")));
+                ReplyTo.Tell(new Status.Failure(new InvalidOperationException(Unreadable)));
                 break;
             case UserCommand.Evict:
                 Context.Parent.Tell(new Passivate(StopEntity.Instance));
@@ -213,6 +213,8 @@ internal sealed class UserActor : UntypedActor
                 break;
         }
     }
+
+    private string Unreadable => $"the stored state of user '{_userId}' cannot be read; it is kept as it is for inspection";
 
     /// <summary>
     /// Answers go to the partition actor that last wrote. A new one (its predecessor failed) has not seen this user's

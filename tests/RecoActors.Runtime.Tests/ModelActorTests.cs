@@ -54,11 +54,7 @@ public sealed class ModelActorTests() : Akka.TestKit.Xunit2.TestKit("akka.reco-f
             Assert.Equal(expected.Weights, actual.Weights);
             Assert.Equal(expected.Drift, actual.Drift);
             Assert.Equal(expected.Reseeded, actual.Reseeded);
-            for (var k = 0; k < Options.Segments; k++)
-            {
-                Assert.Equal(expected.Centroid(k).ToArray(), actual.Centroid(k).ToArray());
-                Assert.Equal(expected.TopItems(k, 50), actual.TopItems(k, 50));
-            }
+            AssertSameSegments(expected, actual);
             reseeds.AddRange(actual.Reseeded.Select(k => (actual.Version, k)));
         }
         // Segments died and were re-seeded, each once: a re-seeded segment holds half the heaviest's weight, so it is not re-seeded again at once.
@@ -81,6 +77,11 @@ public sealed class ModelActorTests() : Akka.TestKit.Xunit2.TestKit("akka.reco-f
         var expected = reference.Current;
         Assert.Equal(partials.Count, actual.Version);
         Assert.Equal(expected.Weights, actual.Weights);
+        AssertSameSegments(expected, actual);
+    }
+
+    private static void AssertSameSegments(ModelSnapshot expected, ModelSnapshot actual)
+    {
         for (var k = 0; k < Options.Segments; k++)
         {
             Assert.Equal(expected.Centroid(k).ToArray(), actual.Centroid(k).ToArray());
