@@ -17,7 +17,7 @@ namespace RecoActors.Protocol;
 /// <code>
 /// await using var client = await RecommendationClient.ConnectAsync(new RecommendationClientOptions
 /// {
-///     Cluster = new ClusterOptions { Hostname = "10.0.0.7", Port = 0, SeedNodes = ["reco-0.reco:4053"] },
+///     Cluster = new ClusterOptions { Hostname = "10.0.0.7", Port = 0, SeedNodes = ["reco-node-0.reco-nodes:4053"] },
 /// });
 /// var top = await client.RecommendAsync("u42", 10);
 /// </code>

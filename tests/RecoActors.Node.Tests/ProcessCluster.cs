@@ -13,7 +13,8 @@ internal sealed record ProcessNode(string Id, int Port, RecoProcess Process, Htt
 /// <summary>
 /// The tool as users run it: <c>reco dev-kafka</c> in a process of its own, a store every node shares (PostgreSQL under
 /// <c>./reco test</c>, else one SQLite file), and <c>reco serve</c> processes configured by <c>RECO__…</c> variables,
-/// one Akka cluster on loopback whose seeds are the first two nodes started (each keeps its remoting port across restarts).
+/// one Akka cluster on loopback whose seeds are the first two nodes started, or which Cluster Bootstrap forms over the
+/// management endpoints of the first three (each node keeps its ports across restarts).
 /// </summary>
 internal sealed class ProcessCluster : IAsyncDisposable
 {
@@ -32,25 +33,34 @@ internal sealed class ProcessCluster : IAsyncDisposable
     private readonly List<ProcessNode> _started = [];
     private readonly int[] _seedPorts = [RecoProcess.FreePort(), RecoProcess.FreePort()];
     private readonly Dictionary<string, int> _remoting = [];
+    private readonly int[]? _managementPorts;
+    private readonly Dictionary<string, int> _management = [];
 
-    private ProcessCluster(RecoProcess kafka, string bootstrap, PostgresTestDatabase? database, DirectoryInfo folder, IReadOnlyDictionary<string, string> settings)
+    private ProcessCluster(RecoProcess kafka, string bootstrap, PostgresTestDatabase? database, DirectoryInfo folder, IReadOnlyDictionary<string, string> settings,
+        bool clusterBootstrap)
     {
         _kafka = kafka;
         Bootstrap = bootstrap;
         _database = database;
         _folder = folder;
         _settings = settings;
+        if (clusterBootstrap) _managementPorts = [RecoProcess.FreePort(), RecoProcess.FreePort(), RecoProcess.FreePort()];
     }
 
     public string Bootstrap { get; }
 
-    /// <summary>Starts the mock Kafka (12 partitions) and the store; <paramref name="settings"/> go to every node, under this cluster's addresses.</summary>
-    public static async Task<ProcessCluster> StartAsync(string name, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the mock Kafka (12 partitions) and the store; <paramref name="settings"/> go to every node, under this
+    /// cluster's addresses. With <paramref name="clusterBootstrap"/>, nodes find each other as in Kubernetes, by
+    /// Cluster Bootstrap, over a list of the first three nodes' management endpoints instead of the pods the API lists.
+    /// </summary>
+    public static async Task<ProcessCluster> StartAsync(string name, IReadOnlyDictionary<string, string>? settings = null, bool clusterBootstrap = false)
     {
         var kafka = RecoProcess.Start(null, "dev-kafka", "--partitions", Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var bootstrap = await kafka.WaitForLineAsync("bootstrap.servers=", TimeSpan.FromSeconds(30));
         var database = Environment.GetEnvironmentVariable("RECO_TEST_POSTGRES") is null ? null : await PostgresTestDatabase.CreateAsync($"reco_{name}_");
-        return new ProcessCluster(kafka, bootstrap, database, Directory.CreateTempSubdirectory($"reco-{name}-"), settings ?? new Dictionary<string, string>());
+        return new ProcessCluster(kafka, bootstrap, database, Directory.CreateTempSubdirectory($"reco-{name}-"), settings ?? new Dictionary<string, string>(),
+            clusterBootstrap);
     }
 
     /// <summary>The store's settings: the test database, or a SQLite file every node opens.</summary>
@@ -59,21 +69,32 @@ internal sealed class ProcessCluster : IAsyncDisposable
         : new Dictionary<string, string> { ["RECO__STORE__KIND"] = "sqlite", ["RECO__STORE__PATH"] = Path.Combine(_folder.FullName, "reco.db") };
 
     /// <summary>
-    /// Where a node started here reaches the others: loopback, its remoting port, the two seeds. Node
-    /// <paramref name="id"/> keeps its remoting port when restarted, as a pod keeps its name.
+    /// Where a node started here reaches the others: loopback, its remoting port, and the two seeds or the three
+    /// management endpoints. Node <paramref name="id"/> keeps its ports when restarted, as a pod keeps its name.
     /// </summary>
     public Dictionary<string, string> ClusterEnvironment(string id)
     {
         if (!_remoting.TryGetValue(id, out var remoting))
             _remoting[id] = remoting = _remoting.Count < _seedPorts.Length ? _seedPorts[_remoting.Count] : RecoProcess.FreePort();
-        return new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["RECO__CLUSTER__HOSTNAME"] = "127.0.0.1",
             ["RECO__CLUSTER__PUBLICHOSTNAME"] = "127.0.0.1",
             ["RECO__CLUSTER__PORT"] = $"{remoting}",
-            ["RECO__CLUSTER__SEEDNODES__0"] = $"127.0.0.1:{_seedPorts[0]}",
-            ["RECO__CLUSTER__SEEDNODES__1"] = $"127.0.0.1:{_seedPorts[1]}",
         };
+        if (_managementPorts is null)
+        {
+            environment["RECO__CLUSTER__SEEDNODES__0"] = $"127.0.0.1:{_seedPorts[0]}";
+            environment["RECO__CLUSTER__SEEDNODES__1"] = $"127.0.0.1:{_seedPorts[1]}";
+            return environment;
+        }
+        if (!_management.TryGetValue(id, out var management))
+            _management[id] = management = _management.Count < _managementPorts.Length ? _managementPorts[_management.Count] : RecoProcess.FreePort();
+        environment["RECO__DISCOVERY__METHOD"] = "config";
+        environment["RECO__DISCOVERY__MANAGEMENTPORT"] = $"{management}";
+        environment["RECO__DISCOVERY__MANAGEMENTHOSTNAME"] = "127.0.0.1";
+        for (var i = 0; i < _managementPorts.Length; i++) environment[$"RECO__DISCOVERY__ENDPOINTS__{i}"] = $"127.0.0.1:{_managementPorts[i]}";
+        return environment;
     }
 
     /// <summary>Where node <paramref name="node"/>'s remoting listens, as <c>host:port</c> (for a client's seed nodes).</summary>

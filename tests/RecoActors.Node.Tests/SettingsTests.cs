@@ -42,6 +42,28 @@ public sealed class SettingsTests
         Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Reco:Discovery:Method", "dns", "Reco:Discovery:Method 'dns' must be 'seeds', 'config' or 'kubernetes'")]
+    [InlineData("Reco:Discovery:Endpoints:0", "node-0:8558", "Reco:Discovery:Endpoints are read only with Method 'config' (it is 'seeds')")]
+    public void A_wrong_discovery_setting_is_named(string key, string value, string expected) =>
+        Assert.Contains(expected, Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), (key, value)));
+
+    [Fact]
+    public void Bootstrap_settings_are_checked_together()
+    {
+        (string, string)[] config = [("Reco:Kafka:BootstrapServers", "kafka:9092"), ("Reco:Discovery:Method", "config"),
+            ("Reco:Discovery:Endpoints:0", "node-0:8558"), ("Reco:Discovery:Endpoints:1", "node-1:8558")];
+        Assert.Empty(Errors(config));
+        Assert.Empty(Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), ("Reco:Discovery:Method", "kubernetes")));
+        Assert.Contains("Reco:Cluster:SeedNodes must be empty with Reco:Discovery:Method 'config': the bootstrap finds the cluster",
+            Errors([.. config, ("Reco:Cluster:SeedNodes:0", "node-0:4053")]));
+        Assert.Contains("Reco:Discovery:Endpoints 'node-2' must be host:port", Errors([.. config, ("Reco:Discovery:Endpoints:2", "node-2")]));
+        Assert.Contains("Reco:Discovery:RequiredContactPoints 3 is more than the 2 endpoints listed", Errors([.. config, ("Reco:Discovery:RequiredContactPoints", "3")]));
+        Assert.Contains("Reco:Discovery:ManagementPort 4053 is also Reco:Cluster:Port or Reco:Http:Port", Errors([.. config, ("Reco:Discovery:ManagementPort", "4053")]));
+        Assert.Contains("Reco:Discovery:Endpoints must list every node's management endpoint (host:port) with Method 'config'",
+            Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), ("Reco:Discovery:Method", "config")));
+    }
+
     [Fact]
     public void A_missing_bootstrap_server_is_named() =>
         Assert.Contains("Reco:Kafka:BootstrapServers is required (host:port[,host:port…])", Errors());

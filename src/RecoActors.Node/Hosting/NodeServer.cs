@@ -100,6 +100,7 @@ public sealed class NodeServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.ListenAnyIP(settings.Http.Port);
+            if (settings.Discovery.Bootstraps) kestrel.ListenAnyIP(settings.Discovery.ManagementPort);
             kestrel.Limits.MaxRequestBodySize = settings.Http.MaxBodyBytes;
             kestrel.AddServerHeader = false;
         });
@@ -110,6 +111,7 @@ public sealed class NodeServer : IAsyncDisposable
         RecoNode? started = null;
         builder.Services.AddAkka(settings.Cluster.SystemName, (akka, services) => akka
             .AddHocon(RuntimeConfig.Build(settings.Cluster, store, settings.Shards), HoconAddMode.Prepend)
+            .WithClusterDiscovery(settings.Discovery, settings.Cluster)
             .ConfigureLoggers(loggers =>
             {
                 // Akka logs through the host's logging, at the level the host's configuration gives category "Akka".
@@ -153,7 +155,7 @@ public sealed class NodeServer : IAsyncDisposable
         {
             await server.DisposeAsync().ConfigureAwait(false);
             throw new TimeoutException($"the node did not join the cluster within {settings.Cluster.JoinTimeout.TotalSeconds:0} s " +
-                $"(Reco:Cluster:JoinTimeout); no seed node of [{string.Join(", ", settings.Cluster.SeedNodes)}] answered (Reco:Cluster:SeedNodes)");
+                $"(Reco:Cluster:JoinTimeout) through {ClusterDiscovery.Describe(settings.Discovery, settings.Cluster)}");
         }
         return server;
     }

@@ -154,9 +154,11 @@ public sealed class RecoNode
 
         var cluster = Cluster.Get(system);
         cluster.RegisterOnMemberUp(() => node._up.TrySetResult());
-        if (settings.Cluster.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
-        logger.LogInformation("Node {Node} started at {Address}: {Partitions} partitions in {Topic}, store {Store}, seeds [{Seeds}], {Kafka}",
-            id, cluster.SelfAddress, partitions, kafka.EventsTopic, settings.Store.Kind, string.Join(", ", settings.Cluster.SeedNodes), KafkaNative.Describe());
+        // Seed nodes are joined by Akka's own configuration; a node with neither seeds nor bootstrap is a cluster of its own.
+        if (settings.Discovery.Bootstraps) await ClusterDiscovery.StartBootstrapAsync(system, settings.Discovery, settings.Cluster).ConfigureAwait(false);
+        else if (settings.Cluster.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+        logger.LogInformation("Node {Node} started at {Address}: {Partitions} partitions in {Topic}, store {Store}, joining through {Discovery}, {Kafka}",
+            id, cluster.SelfAddress, partitions, kafka.EventsTopic, settings.Store.Kind, ClusterDiscovery.Describe(settings.Discovery, settings.Cluster), KafkaNative.Describe());
         return node;
     }
 

@@ -27,6 +27,9 @@ public sealed class RecoSettings
     /// <summary>How the node joins the Akka cluster: remoting address, seed nodes, split-brain resolver.</summary>
     public ClusterOptions Cluster { get; set; } = new();
 
+    /// <summary>How the node finds the cluster: static seeds, or Cluster Bootstrap over listed endpoints or Kubernetes pods.</summary>
+    public DiscoverySettings Discovery { get; set; } = new();
+
     /// <summary>Kafka.</summary>
     public KafkaOptions Kafka { get; set; } = new();
 
@@ -73,6 +76,7 @@ public sealed class RecoSettings
         errors.AddRange(Store.Validate());
         errors.AddRange(Kafka.Validate());
         errors.AddRange(Cluster.Validate());
+        errors.AddRange(Discovery.Validate(Cluster, Http.Port));
         errors.AddRange(Shards.Validate());
         try
         {

@@ -38,6 +38,8 @@ internal static class NodeApi
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // The management port answers the bootstrap's probes and nothing else (no token: the network policy admits only nodes).
+        if (settings.Discovery.Bootstraps) ContactPointApi.Map(app, settings.Discovery.ManagementPort);
         if (settings.Http.Token is { } token) app.Use(RequireToken(token));
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));

@@ -12,7 +12,7 @@ public sealed class ConfigMapNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task The_node_accepts_the_manifests_settings_answers_its_probes_and_stops_within_the_grace_period()
     {
-        await using var cluster = await ProcessCluster.StartAsync("configmap");
+        await using var cluster = await ProcessCluster.StartAsync("configmap", clusterBootstrap: true);
         var port = RecoProcess.FreePort();
         // Only addresses change: this machine's Kafka, database, loopback and free ports instead of the cluster's.
         var environment = new Dictionary<string, string>(ManifestTests.ConfigMapNodeEnvironment)
@@ -23,8 +23,10 @@ public sealed class ConfigMapNodeTests(ITestOutputHelper output)
         foreach (var (key, value) in cluster.Store) environment[key] = value;
         var addresses = cluster.ClusterEnvironment(Manifests.PodName);
         foreach (var (key, value) in addresses) environment[key] = value;
-        // Alone, as the first pod of a new StatefulSet: it is its own seed.
-        environment["RECO__CLUSTER__SEEDNODES__1"] = environment["RECO__CLUSTER__SEEDNODES__0"];
+        // Alone, as if the other pods could not be scheduled: it is the only contact point, and one is enough to form a cluster.
+        foreach (var key in environment.Keys.Where(k => k.StartsWith("RECO__DISCOVERY__ENDPOINTS__", StringComparison.Ordinal) && !k.EndsWith("__0", StringComparison.Ordinal)).ToList())
+            environment.Remove(key);
+        environment["RECO__DISCOVERY__REQUIREDCONTACTPOINTS"] = "1";
         output.WriteLine(string.Join('\n', environment.Keys.Order().Select(k =>
             $"{k} from {(environment[k] == ManifestTests.ConfigMapNodeEnvironment.GetValueOrDefault(k) ? "the manifests" : "the test")}")));
 

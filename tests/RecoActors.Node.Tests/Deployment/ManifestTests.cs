@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using RecoActors.Node.Hosting;
 
 namespace RecoActors.Node.Tests.Deployment;
 
@@ -59,6 +60,8 @@ public sealed class ManifestTests
         Assert.Equal(port, containerPort["containerPort"].Int);
         var remoting = Node["ports"].Items.Single(p => p["name"].String == "remoting");
         Assert.Equal(settings.Cluster.Port, remoting["containerPort"].Int);
+        var management = Node["ports"].Items.Single(p => p["name"].String == DiscoverySettings.ManagementPortName);
+        Assert.Equal(settings.Discovery.ManagementPort, management["containerPort"].Int);
         foreach (var service in Objects.Where(o => o["kind"].String == "Service"))
             Assert.All(service.At("spec.ports").Items, p => Assert.Contains(p["targetPort"].String, new[] { "http", "remoting" }));
         var headless = Objects.Single("Service", StatefulSet.At("spec.serviceName").String);
@@ -66,29 +69,72 @@ public sealed class ManifestTests
         Assert.Equal("true", headless.At("spec.publishNotReadyAddresses").String);
         Assert.Equal(settings.Cluster.Port, headless.At("spec.ports").Items.Single(p => p["name"].String == "remoting")["port"].Int);
 
-        // Other nodes reach this one at its pod name under the headless Service; the seeds are pods of this StatefulSet there.
+        // Other nodes reach this one at its pod name under the headless Service, and its management routes at its pod IP,
+        // which is what the discovery lists it by.
         Assert.Equal($"{Manifests.PodName}.{headless.At("metadata.name")}", settings.Cluster.PublicHostname);
         Assert.Equal(Manifests.PodName, settings.Node.Id);
-        var replicas = StatefulSet.At("spec.replicas").Int;
-        var pods = Enumerable.Range(0, replicas).Select(i => $"{StatefulSet.At("metadata.name")}-{i}.{headless.At("metadata.name")}:{settings.Cluster.Port}").ToList();
-        Assert.NotEmpty(settings.Cluster.SeedNodes);
-        Assert.All(settings.Cluster.SeedNodes, seed => Assert.Contains(seed, pods));
-        Assert.Equal(pods[0], settings.Cluster.SeedNodes[0]);
+        Assert.Equal(Manifests.PodIp, settings.Discovery.ManagementHostname);
 
+        // Remoting and management are open to the node pods alone, the API to labelled clients.
         var policy = Objects.Single("NetworkPolicy");
         var ingress = policy.At("spec.ingress").Items.ToLookup(r => r["from"].Items.Any(t => Selects(t.At("podSelector.matchLabels"), PodLabels)));
-        Assert.Equal("remoting", ingress[true].Single()["ports"].Items.Single()["port"].String);
+        Assert.Equal(["remoting", "management"], ingress[true].Single()["ports"].Items.Select(p => p["port"].String));
         Assert.All(ingress[false].SelectMany(r => r["ports"].Items), p => Assert.Equal("http", p["port"].String));
         var toNodes = policy.At("spec.egress").Items.Single(r => r["to"].Items.Any(t => Selects(t.At("podSelector.matchLabels"), PodLabels)));
-        Assert.Equal(settings.Cluster.Port, toNodes["ports"].Items.Single()["port"].Int);
+        Assert.Equal([settings.Cluster.Port, settings.Discovery.ManagementPort], toNodes["ports"].Items.Select(p => p["port"].Int));
         var kafkaPorts = settings.Kafka.BootstrapServers.Split(',').Select(s => int.Parse(s.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
         var egressPorts = policy.At("spec.egress").Items.SelectMany(r => r["ports"].Items).Select(p => p["port"].String).ToHashSet();
         Assert.All(kafkaPorts, p => Assert.Contains(p.ToString(System.Globalization.CultureInfo.InvariantCulture), egressPorts));
         Assert.Contains("5432", egressPorts);
         Assert.Contains("53", egressPorts);
+        Assert.Contains("443", egressPorts);
 
-        Assert.Contains($"EXPOSE {port} {settings.Cluster.Port}", Dockerfile());
+        Assert.Contains($"EXPOSE {port} {settings.Cluster.Port} {settings.Discovery.ManagementPort}", Dockerfile());
         Assert.All(ComposeNodes, n => Assert.EndsWith($":{port}", n.Service["ports"].Items.Single().String));
+    }
+
+    [Fact]
+    public void The_nodes_find_each_other_through_the_Kubernetes_API_with_a_service_account_that_may_only_read_pods()
+    {
+        var (settings, _) = Manifests.Bind(NodeEnvironment);
+        Assert.Equal(DiscoverySettings.Kubernetes, settings.Discovery.Method);
+        Assert.Empty(settings.Cluster.SeedNodes);
+        // The discovery's selector picks exactly the StatefulSet's pods.
+        var selector = settings.Discovery.PodLabelSelector.Split(',').Select(l => l.Split('=')).ToDictionary(kv => kv[0], kv => kv[1]);
+        Assert.Equal(PodLabels.OrderBy(l => l.Key), selector.OrderBy(l => l.Key));
+        Assert.Equal(StatefulSet.At("spec.selector.matchLabels").Entries.ToDictionary(e => e.Key, e => e.Value.String!).OrderBy(l => l.Key), selector.OrderBy(l => l.Key));
+        // A cluster forms with one pod unschedulable, never with one pod alone.
+        Assert.InRange(settings.Discovery.RequiredContactPoints, 2, StatefulSet.At("spec.replicas").Int - 1);
+
+        var account = PodSpec["serviceAccountName"].String;
+        Assert.Equal(account, Objects.Single("ServiceAccount").At("metadata.name").String);
+        Assert.Equal("true", PodSpec["automountServiceAccountToken"].String);
+        // Namespace-scoped: a Role and its RoleBinding, nothing cluster-wide.
+        Assert.DoesNotContain(Objects, o => o["kind"].String is "ClusterRole" or "ClusterRoleBinding");
+        var binding = Objects.Single("RoleBinding");
+        Assert.Equal(account, binding["subjects"].Items.Single(s => s["kind"].String == "ServiceAccount")["name"].String);
+        Assert.Single(binding["subjects"].Items);
+        Assert.Equal("Role", binding.At("roleRef.kind").String);
+        var rule = Objects.Single("Role", binding.At("roleRef.name").String)["rules"].Items.Single();
+        Assert.Equal([""], rule["apiGroups"].Items.Select(g => g.String));
+        Assert.Equal(["pods"], rule["resources"].Items.Select(r => r.String));
+        Assert.Equal(["get", "list", "watch"], rule["verbs"].Items.Select(v => v.String).Order());
+    }
+
+    [Fact]
+    public void Compose_forms_the_cluster_by_bootstrap_over_every_node_s_management_endpoint()
+    {
+        var nodes = ComposeNodes.Select(n => (n.Name, Settings: Manifests.Bind(n.Service["environment"].Entries.ToDictionary(e => e.Key, e => e.Value.String!)).Settings)).ToList();
+        var endpoints = nodes.Select(n => $"{n.Settings.Cluster.PublicHostname}:{n.Settings.Discovery.ManagementPort}").Order().ToList();
+        foreach (var (name, settings) in nodes)
+        {
+            Assert.Equal(DiscoverySettings.Config, settings.Discovery.Method);
+            Assert.Empty(settings.Cluster.SeedNodes);
+            Assert.Equal(endpoints, settings.Discovery.Endpoints.Order());
+            Assert.Equal(name, Compose.At($"services.{name}.hostname").String);
+            Assert.Equal(name, settings.Cluster.PublicHostname);
+            Assert.InRange(settings.Discovery.RequiredContactPoints, 2, nodes.Count - 1);
+        }
     }
 
     [Fact]
@@ -127,7 +173,6 @@ public sealed class ManifestTests
     {
         Assert.Equal("true", PodSpec.At("securityContext.runAsNonRoot").String);
         Assert.NotEqual(0, PodSpec.At("securityContext.runAsUser").Int);
-        Assert.Equal("false", PodSpec["automountServiceAccountToken"].String);
         var security = Node["securityContext"];
         Assert.Equal("false", security["allowPrivilegeEscalation"].String);
         Assert.Equal("true", security["readOnlyRootFilesystem"].String);

@@ -20,6 +20,9 @@ internal static partial class Manifests
     /// <summary>The pod name the environment is resolved for (a StatefulSet pod's name is its node id).</summary>
     public const string PodName = "reco-node-0";
 
+    /// <summary>The pod IP the environment is resolved for.</summary>
+    public const string PodIp = "10.0.0.10";
+
     /// <summary>Every object a kustomization renders (resources, recursively), plus the generated ConfigMap's entries.</summary>
     public static IReadOnlyList<Yaml> Kustomize(string folder)
     {
@@ -47,7 +50,7 @@ internal static partial class Manifests
 
     /// <summary>
     /// The environment <paramref name="container"/> starts with: its ConfigMaps, then its own variables, with
-    /// <c>$(NAME)</c> references expanded as the kubelet does; field references resolve for <see cref="PodName"/>,
+    /// <c>$(NAME)</c> references expanded as the kubelet does; field references resolve for <see cref="PodName"/> and <see cref="PodIp"/>,
     /// secret references to a stand-in value.
     /// </summary>
     public static Dictionary<string, string> Environment(Yaml container)
@@ -63,7 +66,12 @@ internal static partial class Manifests
             var name = variable["name"].String!;
             var from = variable["valueFrom"];
             environment[name] = from.Exists
-                ? from["fieldRef"].Exists ? (from.At("fieldRef.fieldPath").String == "metadata.name" ? PodName : throw new NotSupportedException(from.ToString()))
+                ? from["fieldRef"].Exists ? from.At("fieldRef.fieldPath").String switch
+                    {
+                        "metadata.name" => PodName,
+                        "status.podIP" => PodIp,
+                        _ => throw new NotSupportedException(from.ToString()),
+                    }
                 : SecretStandIn(from.At("secretKeyRef.key").String!)
                 : Reference().Replace(variable["value"].String!, m => environment.GetValueOrDefault(m.Groups[1].Value, m.Value));
         }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
@@ -24,6 +25,17 @@ internal sealed class Yaml(object? value)
     public string? String => value as string;
 
     public int Int => int.Parse(String ?? throw new InvalidOperationException("not a scalar"), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>As JSON, the way the API server stores it: scalars that read as integers or booleans become those.</summary>
+    public JsonNode? ToJson() => value switch
+    {
+        IDictionary<object, object> map => new JsonObject(map.Select(e => KeyValuePair.Create((string)e.Key, new Yaml(e.Value).ToJson()))),
+        IList<object> list => new JsonArray([.. list.Select(i => new Yaml(i).ToJson())]),
+        string s when long.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var n) => JsonValue.Create(n),
+        "true" or "false" => JsonValue.Create(value is "true"),
+        string s => JsonValue.Create(s),
+        _ => null,
+    };
 
     public override string ToString() => String ?? value?.ToString() ?? "(missing)";
 
