@@ -28,12 +28,11 @@ public static class ClusterDiscovery
         ArgumentNullException.ThrowIfNull(discovery);
         ArgumentNullException.ThrowIfNull(cluster);
         if (!discovery.Bootstraps) return akka;
+        // Settings only (the server is not started; Kestrel listens): the bootstrap takes its fallback port from them.
         akka.WithAkkaManagement(new AkkaManagementOptions
         {
             HostName = ManagementHostname(discovery, cluster),
             Port = discovery.ManagementPort,
-            BindHostName = cluster.Hostname,
-            BindPort = discovery.ManagementPort,
         });
         akka.WithClusterBootstrap(autoStart: false, configure: options =>
         {

@@ -8,7 +8,7 @@ namespace RecoActors.Node.Hosting;
 /// one machine) or over the pods the Kubernetes API lists.
 /// </summary>
 /// <remarks>
-/// With bootstrap, every node serves Akka.Management's HTTP routes on <see cref="ManagementPort"/>; a starting node asks
+/// With bootstrap, every node answers the bootstrap's probes on <see cref="ManagementPort"/>; a starting node asks
 /// each contact point whether it is in a cluster and joins it, and if none is (at least <see cref="RequiredContactPoints"/>
 /// answer, all without a cluster), the one with the lowest address forms the cluster and the others join it.
 /// </remarks>
@@ -32,7 +32,7 @@ public sealed class DiscoverySettings
     /// <summary><see cref="Seeds"/>, <see cref="Config"/> or <see cref="Kubernetes"/>.</summary>
     public string Method { get; set; } = Seeds;
 
-    /// <summary>The port Akka.Management's HTTP routes listen on (all interfaces) with bootstrap.</summary>
+    /// <summary>The port the bootstrap's probes are answered on (all interfaces) with bootstrap.</summary>
     public int ManagementPort { get; set; } = 8558;
 
     /// <summary>

@@ -21,12 +21,16 @@ namespace RecoActors.Node.Hosting;
 /// <c>V1PodList</c> constructor). One GET of the pod list needs no client library: the service account's token (read
 /// at every lookup, since Kubernetes rotates it), its CA certificate for the API server's TLS, and its namespace.
 /// </remarks>
-public sealed class KubernetesPodDiscovery : ServiceDiscovery, IDisposable
+public sealed class KubernetesPodDiscovery : ServiceDiscovery
 {
-    /// <summary>Where the discovery's settings live; <c>akka.discovery.method</c> names the last part.</summary>
-    public const string ConfigPath = "akka.discovery.reco-kubernetes";
+    /// <summary>The discovery's name, as <c>akka.discovery.method</c>.</summary>
+    public const string Method = "reco-kubernetes";
+
+    /// <summary>Where the discovery's settings live.</summary>
+    public const string ConfigPath = "akka.discovery." + Method;
 
     private readonly ILoggingAdapter _log;
+    // For the actor system's life: Akka keeps a discovery until it terminates and never disposes it.
     private readonly HttpClient _http;
     private readonly string _labelSelector;
     private readonly string? _namespace;
@@ -57,7 +61,7 @@ public sealed class KubernetesPodDiscovery : ServiceDiscovery, IDisposable
 
     /// <summary>The HOCON of this discovery, as <c>akka.discovery.method</c>, for pods matching <paramref name="labelSelector"/>.</summary>
     public static string Hocon(string labelSelector, string? podNamespace) => $$"""
-        akka.discovery.method = {{ConfigPath["akka.discovery.".Length..]}}
+        akka.discovery.method = {{Method}}
         {{ConfigPath}} {
           class = {{Protocol.ClusterConfig.Quote(typeof(KubernetesPodDiscovery).AssemblyQualifiedName!)}}
           pod-label-selector = {{Protocol.ClusterConfig.Quote(labelSelector)}}
@@ -123,9 +127,6 @@ public sealed class KubernetesPodDiscovery : ServiceDiscovery, IDisposable
             yield return new ResolvedTarget(ip, port, IPAddress.Parse(ip));
         }
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _http.Dispose();
 
     private static string? Text(JsonElement element, string property) =>
         element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
