@@ -10,4 +10,10 @@ public sealed record BehaviourEvent(string UserId, string ItemId, EventType Type
 {
     /// <summary>The longest user or item id accepted, in UTF-8 bytes.</summary>
     public const int MaxIdBytes = 128;
+
+    /// <summary>The longest text accepted (a tag), in UTF-8 bytes.</summary>
+    public const int MaxTextBytes = 256;
+
+    /// <summary>What the user wrote, for a <see cref="EventType.Tag"/>; <see langword="null"/> for every other type.</summary>
+    public string? Text { get; init; }
 }

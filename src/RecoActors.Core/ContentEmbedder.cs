@@ -2,10 +2,43 @@ namespace RecoActors.Core;
 
 /// <summary>
 /// Content vectors by feature hashing: each token (title word, genre, tag) adds ±weight at a hashed coordinate.
-/// Items that share genres, words and tags point the same way, with no training and no vocabulary.
+/// Items that share genres, words and tags point the same way, with no training and no vocabulary. A tag a user
+/// writes hashes as an item's tag does, so the user's profile turns towards the items tagged alike.
 /// </summary>
-public sealed class ContentEmbedder(int dimension, int seed)
+public sealed class ContentEmbedder(int dimension, int seed) : ITextEmbedder
 {
+    /// <inheritdoc />
+    public string Name => "hashing";
+
+    /// <inheritdoc />
+    public int Dimension => dimension;
+
+    /// <inheritdoc />
+    public float[][] EmbedCatalogue(IReadOnlyList<ItemText> items, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var vectors = items.Select(EmbedItem).ToArray();
+        progress?.Report(items.Count);
+        return vectors;
+    }
+
+    /// <inheritdoc />
+    public float[] EmbedItem(ItemText item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return Embed(item.Title, item.Genres, item.Tags);
+    }
+
+    /// <inheritdoc />
+    public float[] EmbedText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var v = new float[dimension];
+        if (text.Trim() is { Length: > 0 } tag) Add(v, "t:" + tag.ToLowerInvariant(), TagWeight);
+        Vectors.Normalize(v, v);
+        return v;
+    }
+
     /// <summary>Relative weights of the token kinds.</summary>
     private const float TitleWeight = 0.5f, GenreWeight = 1f, TagWeight = 0.7f;
 

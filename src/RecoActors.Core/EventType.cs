@@ -17,4 +17,6 @@ public enum EventType : byte
     Skip,
     /// <summary>The user disliked the item (a strong negative signal).</summary>
     Dislike,
+    /// <summary>The user wrote a tag on the item; the event's text holds it, and the profile moves towards what it says.</summary>
+    Tag,
 }

@@ -14,6 +14,9 @@ public sealed record EventWeights(float View, float Click, float Like, float Pur
     /// <summary>Defaults for a 0.5–5 star scale centred on 3.</summary>
     public static EventWeights Default { get; } = new(0.2f, 0.4f, 1f, 1.5f, 3f, 1.5f, -0.3f, -1f);
 
+    /// <summary>Weight of a tag the user wrote: it moves the profile towards the tag's text vector.</summary>
+    public float Tag { get; init; } = 1f;
+
     /// <summary>The signed weight of an event.</summary>
     public float Of(EventType type, float? value) => type switch
     {
@@ -24,6 +27,7 @@ public sealed record EventWeights(float View, float Click, float Like, float Pur
         EventType.Rating => ((value ?? RatingCenter) - RatingCenter) / RatingScale,
         EventType.Skip => Skip,
         EventType.Dislike => Dislike,
+        EventType.Tag => Tag,
         _ => 0f,
     };
 }

@@ -43,10 +43,18 @@ public sealed partial class GlobalModel
     private long _time = long.MinValue;
     private long _version;
 
+    private readonly ITextEmbedder? _text;
+
     /// <summary>Creates a model with seeded centroids and nothing learned.</summary>
-    public GlobalModel(ModelOptions options, ItemCatalog catalog)
+    /// <param name="options">The model's options.</param>
+    /// <param name="catalog">The item indexes its rows are kept by.</param>
+    /// <param name="text">Embeds the tags users write (<see cref="EventType.Tag"/>); without it a tag counts as its item.</param>
+    public GlobalModel(ModelOptions options, ItemCatalog catalog, ITextEmbedder? text = null)
     {
         _options = options.Validate();
+        if (text is not null && text.Dimension != options.Dimension)
+            throw new ArgumentException($"the text embedder gives {text.Dimension} dimensions; the model has {options.Dimension}", nameof(text));
+        _text = text;
         _catalog = catalog;
         _k = options.Segments;
         _d = options.Dimension;
@@ -343,6 +351,6 @@ public sealed partial class GlobalModel
         for (var k = 0; k < _k; k++) _segments[k].Centroid.CopyTo(centroids.AsSpan(k * _d, _d));
         var popular = SegmentItems.Top(_popularity, Math.Max(1000, _options.SegmentTopItems));
         return new ModelSnapshot(_options, _version, _epoch == long.MinValue ? long.MinValue : _epoch, _time,
-            centroids, [.. _segments.Select(segment => segment.Weight)], drift, reseeded, tops, popular, vectors, ids, (((int, float)[][])_neighbors.Clone()), _content);
+            centroids, [.. _segments.Select(segment => segment.Weight)], drift, reseeded, tops, popular, vectors, ids, (((int, float)[][])_neighbors.Clone()), _content, _text);
     }
 }

@@ -58,13 +58,16 @@ public sealed record ModelOptions
     public float DeadSegmentFraction { get; init; } = 0.02f;
 
     /// <summary>Share of the collaborative part in an item's vectors when it also has a content vector.</summary>
-    public float CollaborativeShare { get; init; } = 0.7f;
+    public float CollaborativeShare { get; init; } = 0.5f;
 
     /// <summary>
     /// Pseudo-mass of global popularity mixed into each segment's item scores, as a fraction of the average
     /// segment's mass: M_k(i) ∝ s_k(i) + τ·pop(i). Small segments lean on the prior, large ones on their own counts.
     /// </summary>
     public float SegmentPrior { get; init; } = 1f;
+
+    /// <summary>Where items' content vectors and the vectors of users' tags come from.</summary>
+    public TextEmbedderKind TextEmbedder { get; init; } = TextEmbedderKind.MiniLm;
 
     /// <summary>Per-event-type weights.</summary>
     public EventWeights Weights { get; init; } = EventWeights.Default;
@@ -91,6 +94,7 @@ public sealed record ModelOptions
         if (CollaborativeShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(CollaborativeShare), CollaborativeShare, "must be in [0, 1]");
         ArgumentOutOfRangeException.ThrowIfNegative(SegmentPrior, nameof(SegmentPrior));
         ArgumentNullException.ThrowIfNull(Weights, nameof(Weights));
+        if (!Enum.IsDefined(TextEmbedder)) throw new ArgumentOutOfRangeException(nameof(TextEmbedder), TextEmbedder, "must be none, hashing, minilm or file");
         return this;
     }
 }

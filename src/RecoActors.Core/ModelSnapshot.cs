@@ -8,7 +8,7 @@ namespace RecoActors.Core;
 public sealed class ModelSnapshot
 {
     internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights, double[] drift, int[] reseeded,
-        SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds, (int Item, float Score)[]?[] neighbors, IReadOnlyList<float[]?> content)
+        SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds, (int Item, float Score)[]?[] neighbors, IReadOnlyList<float[]?> content, ITextEmbedder? text)
     {
         Options = options;
         Version = version;
@@ -24,6 +24,7 @@ public sealed class ModelSnapshot
         ItemIds = itemIds;
         Neighbors = neighbors;
         Content = content;
+        Text = text;
         QuantizedItemVectors = Quantized.From(itemVectors);
     }
 
@@ -53,6 +54,23 @@ public sealed class ModelSnapshot
         Vectors.Scale(destination, share);
         Vectors.AddScaled(destination, content, 1 - share);
         Vectors.Normalize(destination, destination);
+    }
+
+    /// <summary>What embeds the tags users write, or null: configuration, like <see cref="Content"/>.</summary>
+    internal ITextEmbedder? Text { get; }
+
+    /// <summary>
+    /// Writes the unit vector of a text a user wrote (a tag), what a tag event adds to the profile in place of the
+    /// item's query vector; false (and nothing written) when there is no text model or the text has no direction.
+    /// Like a query vector it depends only on the text and configuration, so replays give the same bits.
+    /// </summary>
+    public bool TextVector(string text, Span<float> destination)
+    {
+        if (Text is null) return false;
+        var v = Text.EmbedText(text);
+        if (!Vectors.Normalize(v, v)) return false;
+        v.CopyTo(destination);
+        return true;
     }
 
     /// <summary>The options the model was built with.</summary>

@@ -24,8 +24,9 @@ public static class ProfileUpdater
     /// <param name="snapshot">The model version to read.</param>
     /// <param name="partial">The stream's partial to add to.</param>
     /// <param name="scratch">Working space of at least 2·d floats.</param>
+    /// <param name="text">What the user wrote, for a tag: the profile moves towards the text rather than the item.</param>
     public static int Apply(Profile profile, string itemId, int item, EventType type, float? value, long timestamp,
-        ModelSnapshot snapshot, ModelPartial partial, Span<float> scratch)
+        ModelSnapshot snapshot, ModelPartial partial, Span<float> scratch, string? text = null)
     {
         var options = snapshot.Options;
         var d = options.Dimension;
@@ -36,7 +37,7 @@ public static class ProfileUpdater
         var before = scratch.Slice(d, d);
         var hasBefore = Vectors.Normalize(profile.Vector, before);
         var work = scratch[..d];
-        snapshot.QueryVector(itemId, item, work);
+        if (type != EventType.Tag || text is null || !snapshot.TextVector(text, work)) snapshot.QueryVector(itemId, item, work);
         profile.Apply(item, work, weight, timestamp, options.ProfileHalfLifeMs);
 
         var segment = -1;

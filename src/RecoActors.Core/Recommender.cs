@@ -14,14 +14,15 @@ public sealed class Recommender
     /// <param name="options">Model options.</param>
     /// <param name="batchEvents">Events per batch: the global model publishes a new snapshot after each batch.</param>
     /// <param name="catalog">An item catalog to share (so other models use the same indexes), or a new one.</param>
-    public Recommender(ModelOptions options, int batchEvents = 200, ItemCatalog? catalog = null)
+    /// <param name="text">Embeds the tags users write, or null.</param>
+    public Recommender(ModelOptions options, int batchEvents = 200, ItemCatalog? catalog = null, ITextEmbedder? text = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchEvents);
         Options = options.Validate();
         BatchEvents = batchEvents;
         Catalog = catalog ?? new ItemCatalog();
-        Model = new GlobalModel(options, Catalog);
+        Model = new GlobalModel(options, Catalog, text);
         _partial = Model.NewPartial();
         _scratch = new float[2 * options.Dimension];
     }
@@ -54,7 +55,7 @@ public sealed class Recommender
         var item = Catalog.GetOrAdd(ev.ItemId);
         if (!_profiles.TryGetValue(ev.UserId, out var profile))
             _profiles[ev.UserId] = profile = Core.Profile.For(Options);
-        ProfileUpdater.Apply(profile, ev.ItemId, item, ev.Type, ev.Value, ev.Timestamp, Model.Current, _partial, _scratch);
+        ProfileUpdater.Apply(profile, ev.ItemId, item, ev.Type, ev.Value, ev.Timestamp, Model.Current, _partial, _scratch, ev.Text);
         if (_partial.Events >= BatchEvents) Flush();
     }
 

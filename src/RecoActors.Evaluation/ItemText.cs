@@ -1,11 +1,6 @@
-namespace RecoActors.Evaluation;
+using RecoActors.Core;
 
-/// <summary>What is known of an item's content.</summary>
-/// <param name="ItemId">The item.</param>
-/// <param name="Title">Its title.</param>
-/// <param name="Genres">Its genres.</param>
-/// <param name="Tags">Tags users gave it.</param>
-public sealed record ItemText(string ItemId, string Title, IReadOnlyList<string> Genres, IReadOnlyList<string> Tags);
+namespace RecoActors.Evaluation;
 
 /// <summary>Reads item text: MovieLens <c>movies.csv</c> (+ <c>tags.csv</c>) or <c>u.item</c> (pipe-separated, genre flags).</summary>
 public static class ItemTextFile
@@ -15,6 +10,15 @@ public static class ItemTextFile
         "unknown", "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
         "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
     ];
+
+    /// <summary>Reads an items file (<c>u.item</c> is Latin-1, <c>movies.csv</c> UTF-8) and, if given, a tags file.</summary>
+    public static (List<ItemText> Items, int Malformed) Read(string itemsPath, string? tagsPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(itemsPath);
+        using var items = new StreamReader(itemsPath, Path.GetFileName(itemsPath) == "u.item" ? System.Text.Encoding.Latin1 : System.Text.Encoding.UTF8);
+        using var tags = tagsPath is null ? null : new StreamReader(tagsPath);
+        return Read(items, tags);
+    }
 
     /// <summary>Reads items, and tags if a tags reader is given; rows that cannot be read are skipped and counted.</summary>
     public static (List<ItemText> Items, int Malformed) Read(TextReader items, TextReader? tags = null)

@@ -22,14 +22,14 @@ public static class Prequential
     /// <param name="log">The ratings.</param>
     /// <param name="items">Item text for content vectors (may be empty).</param>
     /// <param name="options">Fusion model options; k1 is the same with one segment.</param>
-    /// <param name="external">Vectors from outside by item id (replace content vectors), or null.</param>
+    /// <param name="text">Gives the items' content vectors (hashing, a language model, a file), or null for none.</param>
     /// <param name="batchEvents">Events per global-model batch.</param>
     /// <param name="progress">Told the number of events done, now and then.</param>
     /// <param name="only">Run only these models (by name); null runs all of them.</param>
     /// <param name="engine">Builds fusion and k1: null runs the Core-only loop; the node passes its actors.</param>
     /// <param name="ablate">Also run fusion with each term of its score removed: <c>fusion-segments</c>, <c>fusion-personal</c>, <c>fusion-related</c>.</param>
     public static EvaluationReport Run(string dataset, RatingsLog log, IReadOnlyList<ItemText> items, ModelOptions options,
-        IReadOnlyDictionary<string, float[]>? external = null, int batchEvents = 200, IProgress<int>? progress = null,
+        ITextEmbedder? text = null, int batchEvents = 200, IProgress<int>? progress = null,
         IReadOnlyCollection<string>? only = null, FusionFactory? engine = null, bool ablate = false)
     {
         engine ??= (o, batch, catalog) => new FusionModel(new Recommender(o, batch, catalog));
@@ -48,14 +48,15 @@ public static class Prequential
                 ("fusion-related", options with { CoVisitWeight = 0 }),
             ]);
         var engines = variants.Select(v => engine(v.Options, batchEvents, catalog)).ToList();
-        var embedder = new ContentEmbedder(options.Dimension, options.Seed);
-        foreach (var text in items)
+        if (text is not null)
         {
-            var vector = external?.GetValueOrDefault(text.ItemId) ?? embedder.Embed(text.Title, text.Genres, text.Tags);
-            foreach (var e in engines) e.SetItemVector(text.ItemId, vector);
+            var vectors = text.EmbedCatalogue(items);
+            for (var i = 0; i < items.Count; i++)
+                foreach (var e in engines) e.SetItemVector(items[i].ItemId, vectors[i]);
         }
-        if (external is not null)
-            foreach (var (id, vector) in external.OrderBy(e => e.Key, StringComparer.Ordinal))
+        // A file may hold vectors of items that have no text.
+        if (text is ExternalVectors external)
+            foreach (var (id, vector) in external.Vectors.OrderBy(e => e.Key, StringComparer.Ordinal))
                 if (!catalog.TryGet(id, out _))
                     foreach (var e in engines) e.SetItemVector(id, vector);
 
@@ -116,12 +117,12 @@ public static class Prequential
                 Round(logItems.Count == 0 ? 0 : (double)covered[m].Count / logItems.Count),
                 Math.Round(ordered.Count / seconds));
         }
-        return new EvaluationReport(dataset, ordered.Count, evaluated, log.Malformed, scores, Describe(options, batchEvents, external is not null));
+        return new EvaluationReport(dataset, ordered.Count, evaluated, log.Malformed, scores, Describe(options, batchEvents, text));
     }
 
     private static double Round(double x) => Math.Round(x, 5);
 
-    private static Dictionary<string, string> Describe(ModelOptions o, int batchEvents, bool external) => new()
+    private static Dictionary<string, string> Describe(ModelOptions o, int batchEvents, ITextEmbedder? text) => new()
     {
         ["dimension"] = o.Dimension.ToString(CultureInfo.InvariantCulture),
         ["segments"] = o.Segments.ToString(CultureInfo.InvariantCulture),
@@ -130,6 +131,7 @@ public static class Prequential
         ["nearestSegments"] = o.NearestSegments.ToString(CultureInfo.InvariantCulture),
         ["personalWeight"] = o.PersonalWeight.ToString(CultureInfo.InvariantCulture),
         ["batchEvents"] = batchEvents.ToString(CultureInfo.InvariantCulture),
-        ["itemVectors"] = external ? "external + collaborative" : "content hashing + collaborative",
+        ["itemVectors"] = text is null ? "collaborative" : $"{text.Name} + collaborative",
+        ["collaborativeShare"] = o.CollaborativeShare.ToString(CultureInfo.InvariantCulture),
     };
 }

@@ -9,7 +9,8 @@ namespace RecoActors.Kafka;
 
 /// <summary>
 /// Reads and writes <see cref="BehaviourEvent"/> as JSON:
-/// <c>{"userId":"u1","itemId":"i9","type":"rating","value":4.5,"ts":1700000000000}</c>.
+/// <c>{"userId":"u1","itemId":"i9","type":"rating","value":4.5,"ts":1700000000000}</c>; a tag carries what the user
+/// wrote: <c>{"userId":"u1","itemId":"i9","type":"tag","text":"pixar","ts":1700000000000}</c>.
 /// </summary>
 /// <remarks>
 /// Decoding walks the bytes once with <see cref="Utf8JsonReader"/> rather than the serializer so that every
@@ -70,7 +71,7 @@ public static class EventCodec
         if (reader.TokenType != JsonTokenType.StartObject)
             return new("not-object", $"expected a JSON object, found {Describe(reader.TokenType)}");
 
-        string? userId = null, itemId = null;
+        string? userId = null, itemId = null, text = null;
         EventType? type = null;
         float? value = null;
         long? ts = null;
@@ -94,6 +95,7 @@ public static class EventCodec
                 Field.ItemId => ReadId(ref reader, "itemId", out itemId),
                 Field.Type => ReadType(ref reader, out type),
                 Field.Value => ReadValue(ref reader, rules, out value),
+                Field.Text => ReadText(ref reader, out text),
                 _ => ReadTimestamp(ref reader, rules, out ts),
             };
             if (fieldError is not null) return fieldError;
@@ -107,13 +109,17 @@ public static class EventCodec
         if (ts is null) return Missing("ts");
         if (type == EventType.Rating && value is null)
             return new("missing-value", "a rating event needs a numeric value");
+        if (type == EventType.Tag && text is null)
+            return new("missing-text", "a tag event needs its text");
+        if (type != EventType.Tag && text is not null)
+            return new("unexpected-text", $"only a tag event has text; this is a {TypeName(type.Value)}");
 
-        ev = new BehaviourEvent(userId, itemId, type.Value, value, ts.Value);
+        ev = new BehaviourEvent(userId, itemId, type.Value, value, ts.Value) { Text = text };
         return null;
     }
 
     [Flags]
-    private enum Field { None = 0, UserId = 1, ItemId = 2, Type = 4, Value = 8, Ts = 16 }
+    private enum Field { None = 0, UserId = 1, ItemId = 2, Type = 4, Value = 8, Ts = 16, Text = 32 }
 
     private static Field FieldOf(ref Utf8JsonReader reader)
     {
@@ -122,7 +128,7 @@ public static class EventCodec
             return reader.GetString() switch
             {
                 "userId" => Field.UserId, "itemId" => Field.ItemId, "type" => Field.Type,
-                "value" => Field.Value, "ts" => Field.Ts, _ => Field.None,
+                "value" => Field.Value, "ts" => Field.Ts, "text" => Field.Text, _ => Field.None,
             };
         }
         var name = reader.ValueSpan;
@@ -131,12 +137,13 @@ public static class EventCodec
         if (name.SequenceEqual("type"u8)) return Field.Type;
         if (name.SequenceEqual("value"u8)) return Field.Value;
         if (name.SequenceEqual("ts"u8)) return Field.Ts;
+        if (name.SequenceEqual("text"u8)) return Field.Text;
         return Field.None;
     }
 
     private static string Name(Field f) => f switch
     {
-        Field.UserId => "userId", Field.ItemId => "itemId", Field.Type => "type", Field.Value => "value", _ => "ts",
+        Field.UserId => "userId", Field.ItemId => "itemId", Field.Type => "type", Field.Value => "value", Field.Text => "text", _ => "ts",
     };
 
     private static DecodeError Missing(string field) => new("missing-field", $"{field} is missing");
@@ -156,6 +163,19 @@ public static class EventCodec
         return null;
     }
 
+    private static DecodeError? ReadText(ref Utf8JsonReader reader, out string? text)
+    {
+        text = null;
+        if (reader.TokenType != JsonTokenType.String) return WrongType("text", "a string", reader.TokenType);
+        var value = reader.GetString()!;
+        var bytes = reader.ValueIsEscaped ? Encoding.UTF8.GetByteCount(value) : reader.ValueSpan.Length;
+        if (string.IsNullOrWhiteSpace(value)) return new("empty-field", "text is empty");
+        if (bytes > BehaviourEvent.MaxTextBytes)
+            return new("too-long", $"text is {bytes} bytes; at most {BehaviourEvent.MaxTextBytes}");
+        text = value;
+        return null;
+    }
+
     private static DecodeError? ReadType(ref Utf8JsonReader reader, out EventType? type)
     {
         type = null;
@@ -170,11 +190,12 @@ public static class EventCodec
             _ when s.SequenceEqual("rating"u8) => EventType.Rating,
             _ when s.SequenceEqual("skip"u8) => EventType.Skip,
             _ when s.SequenceEqual("dislike"u8) => EventType.Dislike,
+            _ when s.SequenceEqual("tag"u8) => EventType.Tag,
             _ => null,
         };
         if (type is not null) return null;
         var shown = Encoding.UTF8.GetString(s.Length > 40 ? s[..40] : s);
-        return new("unknown-type", $"type '{shown}' is not one of view, click, like, purchase, rating, skip, dislike");
+        return new("unknown-type", $"type '{shown}' is not one of view, click, like, purchase, rating, skip, dislike, tag");
     }
 
     private static DecodeError? ReadValue(ref Utf8JsonReader reader, EventRules rules, out float? value)
@@ -269,6 +290,7 @@ public static class EventCodec
             w.WriteString("itemId"u8, ev.ItemId);
             w.WriteString("type"u8, TypeName(ev.Type));
             if (ev.Value is { } v) w.WriteNumber("value"u8, v);
+            if (ev.Text is { } text) w.WriteString("text"u8, text);
             w.WriteNumber("ts"u8, ev.Timestamp);
             w.WriteEndObject();
         }
@@ -280,7 +302,7 @@ public static class EventCodec
     {
         EventType.View => "view", EventType.Click => "click", EventType.Like => "like",
         EventType.Purchase => "purchase", EventType.Rating => "rating", EventType.Skip => "skip",
-        EventType.Dislike => "dislike",
+        EventType.Dislike => "dislike", EventType.Tag => "tag",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown event type"),
     };
 }

@@ -10,6 +10,7 @@ var root = new RootCommand("RecoActors: an actor-based streaming recommender on 
     RecommendCommand.Create(),
     SegmentsCommand.Create(),
     EvalCommand.Create(),
+    EmbedCommand.Create(),
     BenchCommand.Create(),
 };
 // The node's host handles SIGTERM itself (a graceful hand-off can take longer than a fixed timeout).

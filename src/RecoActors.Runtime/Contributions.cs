@@ -31,7 +31,7 @@ public sealed class Contributions : IDisposable
         {
             // Started at the first event after a take, against the snapshot current then, like the single-stream loop's.
             slot.Partial ??= Rent(snapshot);
-            ProfileUpdater.Apply(profile, ev.ItemId, item, ev.Type, ev.Value, ev.Timestamp, snapshot, slot.Partial, scratch);
+            ProfileUpdater.Apply(profile, ev.ItemId, item, ev.Type, ev.Value, ev.Timestamp, snapshot, slot.Partial, scratch, ev.Text);
         }
     }
 

@@ -49,11 +49,16 @@ internal static class AkkaPipeline
         /// A node reading an in-memory feed, or (<paramref name="throughKafka"/>) librdkafka's mock cluster (three brokers,
         /// loopback) through the node's <see cref="KafkaFeed"/>; its journal on <paramref name="store"/>.
         /// </summary>
-        public static async Task<Node> StartAsync(ModelOptions options, PersistenceStore store, bool throughKafka)
+        /// <param name="options">The model.</param>
+        /// <param name="store">The persistence store.</param>
+        /// <param name="throughKafka">Read from the mock Kafka rather than memory.</param>
+        /// <param name="text">The text embedder the model holds (for tags), with the items' content vectors it gave.</param>
+        public static async Task<Node> StartAsync(ModelOptions options, PersistenceStore store, bool throughKafka,
+            (ITextEmbedder Embedder, IReadOnlyList<(string ItemId, float[] Vector)> Content)? text = null)
         {
             var kafka = throughKafka ? new Kafka() : null;
             var memory = throughKafka ? null : new MemoryFeed(Partitions);
-            var (system, node) = await AkkaPipeline.StartAsync(kafka?.Feed ?? (IPartitionFeed)memory!, options, store, new RuntimeOptions());
+            var (system, node) = await AkkaPipeline.StartAsync(kafka?.Feed ?? (IPartitionFeed)memory!, options, store, new RuntimeOptions(), text);
             return new Node(system, node, memory, kafka);
         }
 
@@ -223,13 +228,16 @@ internal static class AkkaPipeline
         }
     }
 
-    private static async Task<(ActorSystem, NodeContext)> StartAsync(IPartitionFeed feed, ModelOptions options, PersistenceStore store, RuntimeOptions runtime)
+    private static async Task<(ActorSystem, NodeContext)> StartAsync(IPartitionFeed feed, ModelOptions options, PersistenceStore store, RuntimeOptions runtime,
+        (ITextEmbedder Embedder, IReadOnlyList<(string ItemId, float[] Vector)> Content)? text = null)
     {
         var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING")
             .WithFallback(RuntimeConfig.Build(new ClusterOptions { Hostname = "127.0.0.1", Port = 0 }, store, runtime));
         var system = ActorSystem.Create("bench", config);
         await RecoRuntime.JoinAsync(system, null, TimeSpan.FromSeconds(30));
-        var node = new NodeContext("bench", "events", Partitions, runtime, new GlobalModel(options, new ItemCatalog()), feed);
+        var model = new GlobalModel(options, new ItemCatalog(), text?.Embedder);
+        foreach (var (id, vector) in text?.Content ?? []) model.SetContent(model.Catalog.GetOrAdd(id), vector);
+        var node = new NodeContext("bench", "events", Partitions, runtime, model, feed);
         RecoRuntime.Start(system, node);
         while (node.Progress.Count(p => p.Running) < Partitions) await Task.Delay(10);
         return (system, node);

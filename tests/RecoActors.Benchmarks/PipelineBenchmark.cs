@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RecoActors.Core;
 using RecoActors.Runtime;
+using RecoActors.Text;
 
 namespace RecoActors.Benchmarks;
 
@@ -25,23 +26,29 @@ internal static class PipelineBenchmark
         Console.WriteLine($"{Events:N0} events, {Users:N0} users, {Items:N0} items, d={options.Dimension}, K={options.Segments}, Core loop folds every {FoldEvery:N0} events, the segment actor every 500 ms; one node per row, kept running, each run the next batch of the same users (the Core loop starts a new model each run); runs not counted until the JIT has settled (under 5% of a run's time), then best of 3, the rows taking turns; GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
 
         var folder = Directory.CreateTempSubdirectory("reco-bench-").FullName;
+        using var text = TextModel.Load(options, new TextSources(null, Path.Combine(Path.GetTempPath(), "reco-embeddings"), null));
+        var content = Content(text.Embedder!);
         AkkaPipeline.Rates[] best;
         {
             // One node per row, kept running: every run of a row is the next batch of the same users' events.
             await using var memory = await AkkaPipeline.Node.StartAsync(options, PersistenceStore.Memory, throughKafka: false);
+            await using var withText = await AkkaPipeline.Node.StartAsync(options, PersistenceStore.Memory, throughKafka: false, (text.Embedder!, content));
             await using var sqlite = await AkkaPipeline.Node.StartAsync(options, PersistenceStore.Sqlite(Path.Combine(folder, "sqlite.db")), throughKafka: false);
             await using var kafka = await AkkaPipeline.Node.StartAsync(options, PersistenceStore.Sqlite(Path.Combine(folder, "kafka.db")), throughKafka: true);
-            var next = new int[3];
+            var next = new int[4];
             Func<AkkaPipeline.Rates>[] rows =
             [
                 () => CoreLoop(events, options),
                 () => memory.RunAsync(Batch(events, next[0]++)).GetAwaiter().GetResult(),
                 () => sqlite.RunAsync(Batch(events, next[1]++)).GetAwaiter().GetResult(),
                 () => kafka.RunAsync(Batch(events, next[2]++)).GetAwaiter().GetResult(),
+                () => withText.RunAsync(Batch(events, next[3]++)).GetAwaiter().GetResult(),
             ];
+            // The text row runs right after the row it is compared with, not after the Kafka row (whose clients work on after it).
+            rows = [rows[0], rows[1], rows[4], rows[2], rows[3]];
             best = Best(rows);
         }
-        var (core, akkaMemory, akkaSqlite, kafkaSqlite) = (best[0].Applied, best[1], best[2], best[3]);
+        var (core, akkaMemory, akkaText, akkaSqlite, kafkaSqlite) = (best[0].Applied, best[1], best[2], best[3], best[4]);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);
 
@@ -50,10 +57,12 @@ internal static class PipelineBenchmark
         Console.WriteLine($"{"pipeline",-52} {"applied/s",12} {"vs Core",8} {"durable/s",12} {"vs Core",8} {"CPU µs/ev",10}   ({Environment.ProcessorCount} cores)");
         Console.WriteLine($"{"Core-only loop (Recommender.Apply), baseline",-52} {core,12:N0} {1.0,8:F2} {"",12} {"",8} {best[0].CpuMicros,10:F1}");
         Row("Akka runtime, in-memory journal", akkaMemory);
+        Row($"  the in-memory row with {text.Embedder!.Name} content vectors (cached)", akkaText,
+            $"   ({akkaText.Applied / akkaMemory.Applied:F2} × without text; {content.Count:N0} items, embedded before the clock)");
         Row($"Akka runtime, Akka.Persistence.Sql on SQLite ({defaults.CommitInterval.TotalSeconds:0} s)", akkaSqlite);
         Row("  the same, read from the mock Kafka (3 brokers)", kafkaSqlite,
             $"   ({kafkaSqlite.Applied / akkaSqlite.Applied:F2} / {kafkaSqlite.Durable / akkaSqlite.Durable:F2} × in-memory feed)");
-        Console.WriteLine($"(warm-up runs before the JIT settled, per row: {string.Join(", ", WarmUps)}; applied/s in each round, per row: {string.Join("; ", Rounds)}; CPU µs per event until applied: {string.Join("; ", CpuRounds)})");
+        Console.WriteLine($"(warm-up runs before the JIT settled, per row in this order: {string.Join(", ", WarmUps)}; applied/s in each round, per row: {string.Join("; ", Rounds)}; CPU µs per event until applied: {string.Join("; ", CpuRounds)})");
         Console.WriteLine($"(applied: until every event is applied; durable: until every partition's checkpoint covers its last event, which waits for the next commit, up to {defaults.CommitInterval.TotalSeconds:0} s more)");
         Console.WriteLine();
         var (resident, stored) = AkkaPipeline.BytesPerUserAsync(options).GetAwaiter().GetResult();
@@ -61,6 +70,21 @@ internal static class PipelineBenchmark
 
         void Row(string name, AkkaPipeline.Rates rates, string note = "") =>
             Console.WriteLine($"{name,-52} {rates.Applied,12:N0} {rates.Applied / core,8:F2} {rates.Durable,12:N0} {rates.Durable / core,8:F2} {rates.CpuMicros,10:F1}{note}");
+    }
+
+    /// <summary>
+    /// Content vectors for the benchmark's items: item-i gets the text of the bundled sample's i-th film, so the
+    /// vectors are a language model's of real text (embedded once per machine, then read from the cache).
+    /// </summary>
+    private static List<(string ItemId, float[] Vector)> Content(ITextEmbedder embedder)
+    {
+        var folder = Enumerable.Range(0, 8).Select(up => Path.Combine([AppContext.BaseDirectory, .. Enumerable.Repeat("..", up), "data", "movielens-small"]))
+            .First(d => File.Exists(Path.Combine(d, "movies.csv")));
+        List<ItemText> films;
+        using (var movies = new StreamReader(Path.Combine(folder, "movies.csv"))) films = RecoActors.Evaluation.ItemTextFile.Read(movies).Items;
+        var texts = Enumerable.Range(0, Items).Select(i => films[i % films.Count] with { ItemId = $"item-{i}", Title = i < films.Count ? films[i].Title : $"{films[i % films.Count].Title} II" }).ToList();
+        var vectors = embedder.EmbedCatalogue(texts);
+        return [.. texts.Select((t, i) => (t.ItemId, vectors[i]))];
     }
 
     private static List<BehaviourEvent> Generate()

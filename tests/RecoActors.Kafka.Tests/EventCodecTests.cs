@@ -13,6 +13,9 @@ public class EventCodecTests
         var ev = new BehaviourEvent("user-1", "movie:42", EventType.Rating, 4.5f, 1_700_000_000_123);
         Assert.True(EventCodec.TryDecode(EventCodec.Encode(ev), Rules, out var back, out var error), error?.ToString());
         Assert.Equal(ev, back);
+        var tag = new BehaviourEvent("user-1", "movie:42", EventType.Tag, null, 1_700_000_000_123) { Text = "très \"drôle\"" };
+        Assert.True(EventCodec.TryDecode(EventCodec.Encode(tag), Rules, out back, out error), error?.ToString());
+        Assert.Equal(tag, back);
     }
 
     [Fact]
@@ -20,7 +23,8 @@ public class EventCodecTests
     {
         foreach (var type in Enum.GetValues<EventType>())
         {
-            var json = $$"""{"extra":{"nested":[1,2]},"ts":946684800000,"type":"{{EventCodec.TypeName(type)}}","itemId":"i","userId":"u","value":1}""";
+            var text = type == EventType.Tag ? ",\"text\":\"pixar\"" : "";
+            var json = $$"""{"extra":{"nested":[1,2]},"ts":946684800000,"type":"{{EventCodec.TypeName(type)}}","itemId":"i","userId":"u","value":1{{text}}}""";
             Assert.True(EventCodec.TryDecode(Encoding.UTF8.GetBytes(json), Rules, out var ev, out var error), error?.ToString());
             Assert.Equal(type, ev.Type);
             Assert.Equal(1f, ev.Value);
@@ -57,6 +61,9 @@ public class EventCodecTests
             { "null value", null, "null-value" },
             { "duplicate field", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"userId\":\"u2\",\"itemId\":\"i1\"," + tail), "duplicate-field" },
             { "rating without value", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"type\":\"rating\",\"ts\":946684800000}"), "missing-value" },
+            { "tag without text", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"type\":\"tag\",\"ts\":946684800000}"), "missing-text" },
+            { "text on a view", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"text\":\"pixar\"," + tail), "unexpected-text" },
+            { "text over 256 bytes", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"type\":\"tag\",\"text\":\"" + new string('t', 257) + "\",\"ts\":946684800000}"), "too-long" },
             { "array not object", "[1,2,3]"u8.ToArray(), "not-object" },
             { "trailing garbage", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\"," + tail + "}"), "not-json" },
             { "fractional ts", Encoding.UTF8.GetBytes("{\"userId\":\"u1\",\"itemId\":\"i1\",\"type\":\"view\",\"ts\":9.5e11}"), "wrong-type" },

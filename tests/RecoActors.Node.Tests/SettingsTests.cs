@@ -36,6 +36,8 @@ public sealed class SettingsTests
     [InlineData("Reco:Kafka:SecurityProtocol", "tls", "Reco:Kafka:SecurityProtocol 'tls' must be")]
     [InlineData("Reco:Kafka:SecurityProtocol", "sasl_ssl", "Reco:Kafka:SaslUsername is required with sasl_ssl")]
     [InlineData("Reco:Kafka:Properties:sasl.password", "x", "Reco:Kafka:Properties:sasl.password has a setting of its own")]
+    [InlineData("Reco:Model:TextEmbedder", "bert", "Reco:Model:TextEmbedder")]
+    [InlineData("Reco:Model:TextEmbedder", "file", "Reco:Text:EmbeddingsPath is required when Reco:Model:TextEmbedder is file")]
     public void A_wrong_setting_is_named(string key, string value, string expected)
     {
         var errors = Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), (key, value));
@@ -62,6 +64,37 @@ public sealed class SettingsTests
         Assert.Contains("Reco:Discovery:ManagementPort 4053 is also Reco:Cluster:Port or Reco:Http:Port", Errors([.. config, ("Reco:Discovery:ManagementPort", "4053")]));
         Assert.Contains("Reco:Discovery:Endpoints must list every node's management endpoint (host:port) with Method 'config'",
             Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), ("Reco:Discovery:Method", "config")));
+    }
+
+    [Fact]
+    public void Text_model_files_are_checked_against_the_embedder_that_reads_them()
+    {
+        Assert.Empty(Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), ("Reco:Model:TextEmbedder", "minilm")));
+        Assert.Contains("Reco:Text:ModelPath 'no-such-folder' must be a folder holding model.onnx and vocab.txt",
+            Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), ("Reco:Model:TextEmbedder", "minilm"), ("Reco:Text:ModelPath", "no-such-folder")));
+        Assert.Contains("Reco:Text:EmbeddingsPath 'no-such.jsonl' does not exist",
+            Errors(("Reco:Kafka:BootstrapServers", "kafka:9092"), ("Reco:Model:TextEmbedder", "file"), ("Reco:Text:EmbeddingsPath", "no-such.jsonl")));
+    }
+
+    [Fact]
+    public async Task A_language_model_that_cannot_load_stops_the_start_naming_the_setting_and_the_file()
+    {
+        var folder = Directory.CreateTempSubdirectory("reco-model-");
+        try
+        {
+            var ex = await Assert.ThrowsAsync<ConfigurationException>(() => NodeServer.StartAsync([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Reco:Kafka:BootstrapServers"] = "127.0.0.1:1",
+                ["Reco:Model:TextEmbedder"] = "minilm",
+                ["Reco:Text:ModelPath"] = folder.FullName,
+            })));
+            Assert.Contains("Reco:Text:ModelPath: the minilm text embedder cannot be loaded", ex.Message);
+            Assert.Contains(Path.Combine(folder.FullName, "model.onnx") + " does not exist", ex.Message);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]

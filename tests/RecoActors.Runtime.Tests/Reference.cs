@@ -7,9 +7,9 @@ namespace RecoActors.Runtime.Tests;
 internal static class Reference
 {
     /// <summary>Asserts that every user of <paramref name="events"/>, read through <paramref name="read"/>, holds exactly its events, bit-identical to the reference.</summary>
-    public static async Task AssertProfilesAsync(IReadOnlyList<BehaviourEvent> events, ModelOptions model, Func<string, Task<UserRead>> read)
+    public static async Task AssertProfilesAsync(IReadOnlyList<BehaviourEvent> events, ModelOptions model, Func<string, Task<UserRead>> read, ITextEmbedder? text = null)
     {
-        var reference = new Recommender(model);
+        var reference = new Recommender(model, text: text);
         foreach (var ev in events) reference.Apply(ev);
         var counts = events.GroupBy(e => e.UserId).ToDictionary(g => g.Key, g => g.Count());
         var catalog = new ItemCatalog();

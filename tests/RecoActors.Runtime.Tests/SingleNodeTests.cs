@@ -44,6 +44,29 @@ public sealed class SingleNodeTests : IDisposable
     private long Checkpoints() => Enumerable.Range(0, Partitions).Sum(_feed.CommittedOffset);
 
     [Fact]
+    public async Task Tags_users_write_move_their_profiles_as_the_reference_does_bit_for_bit()
+    {
+        var text = new ContentEmbedder(Model.Dimension, Model.Seed);
+        string[] tags = ["pixar", "dark comedy", "time travel", "based on a book", "twist ending"];
+        var rng = new Random(11);
+        var t = 1_600_000_000_000L;
+        var events = Enumerable.Range(0, 3_000)
+            .Select(i => i % 3 == 0
+                ? new BehaviourEvent($"u{rng.Next(100)}", $"i{rng.Next(300)}", EventType.Tag, null, t += rng.Next(1, 1_000_000)) { Text = tags[rng.Next(tags.Length)] }
+                : new BehaviourEvent($"u{rng.Next(100)}", $"i{rng.Next(300)}", EventType.Rating, rng.Next(1, 11) / 2f, t += rng.Next(1, 1_000_000)))
+            .ToList();
+        foreach (var ev in events) _feed.Append(Murmur2Partitioner.Partition(ev.UserId, Partitions), ev);
+        await using var node = await TestNode.StartAsync("node-a", TestNode.Sqlite(_folder.FullName), _feed, Partitions, Model, text: text);
+        await Eventually.True(() => node.Context.Applied == events.Count, Within, "all 3,000 events applied");
+        await Reference.AssertProfilesAsync(events, Model, node.ReadAsync, text);
+        // And the tags mattered: without the text model the same stream gives other profiles.
+        var blind = new Recommender(Model);
+        foreach (var ev in events) blind.Apply(ev);
+        var read = (await node.ReadAsync("u1")).Profile!.ToProfile(new ItemCatalog().GetOrAdd, Model);
+        Assert.NotEqual(blind.Profile("u1")!.Vector, read.Vector);
+    }
+
+    [Fact]
     public async Task Applies_50000_events_of_2000_users_bit_identically_to_the_single_stream_reference_and_recovers_them()
     {
         var events = Produce(50_000, users: 2_000, seed: 7);

@@ -35,7 +35,7 @@ internal sealed class TestNode : IAsyncDisposable
 
     /// <summary>Starts a node and waits until it is Up; it joins <paramref name="seed"/>, or forms a cluster of its own.</summary>
     public static async Task<TestNode> StartAsync(string id, PersistenceStore store, IPartitionFeed feed, int partitions, ModelOptions model,
-        RuntimeOptions? options = null, Address? seed = null, Action<NodeContext>? configure = null)
+        RuntimeOptions? options = null, Address? seed = null, Action<NodeContext>? configure = null, ITextEmbedder? text = null)
     {
         options ??= new RuntimeOptions();
         var config = ConfigurationFactory.ParseString("""
@@ -51,7 +51,7 @@ internal sealed class TestNode : IAsyncDisposable
             .WithFallback(RuntimeConfig.Build(new ClusterOptions { Hostname = "127.0.0.1", Port = 0, StableAfter = TimeSpan.FromSeconds(3) }, store, options));
         var system = ActorSystem.Create("reco", config);
         await RecoRuntime.JoinAsync(system, seed, JoinTimeout);
-        var context = new NodeContext(id, "events", partitions, options, new GlobalModel(model, new ItemCatalog()), feed);
+        var context = new NodeContext(id, "events", partitions, options, new GlobalModel(model, new ItemCatalog(), text), feed);
         configure?.Invoke(context);
         return new TestNode(system, RecoRuntime.Start(system, context));
     }

@@ -45,7 +45,7 @@ internal static class BenchCommand
         var half = ratings.Count / 2;
         var users = ratings.Select(r => r.UserId).Distinct().ToArray();
 
-        await using var embedded = await EmbeddedNode.StartAsync("bench-node", 12, new Dictionary<string, string?> { ["Reco:ItemsPath"] = data.FullName }, cancel);
+        await using var embedded = await EmbeddedNode.StartAsync("bench-node", 12, new Dictionary<string, string?> { ["Reco:ItemsPath"] = data.FullName, ["Reco:Text:CachePath"] = TextOptions.DefaultCache }, cancel);
         var (server, kafka) = (embedded.Server, embedded.Kafka);
         using var producer = EventProducer.Create(kafka);
         foreach (var r in ratings.Take(half)) producer.Produce(r.ToEvent());

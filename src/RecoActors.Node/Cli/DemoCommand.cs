@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
+using RecoActors.Core;
 using RecoActors.Evaluation;
 using RecoActors.Kafka;
 using RecoActors.Node.Hosting;
 using RecoActors.Node.Http;
+using RecoActors.Text;
 using Spectre.Console;
 
 namespace RecoActors.Node.Cli;
@@ -38,14 +40,22 @@ internal static class DemoCommand
         RatingsLog log;
         using (var reader = new StreamReader(ratingsFile)) log = RatingsFile.Read(reader);
         var ratings = log.Ratings.OrderBy(r => r.Timestamp).Take(limit).ToList();
-        Dictionary<string, string> titles;
-        using (var movies = new StreamReader(Path.Combine(data.FullName, "movies.csv")))
-            titles = ItemTextFile.Read(movies).Items.ToDictionary(i => i.ItemId, i => i.Title);
+        var tagsFile = Path.Combine(data.FullName, "tags.csv");
+        var items = ItemTextFile.Read(Path.Combine(data.FullName, "movies.csv"), File.Exists(tagsFile) ? tagsFile : null).Items;
+        var titles = items.ToDictionary(i => i.ItemId, i => i.Title);
+        // The language model embeds the catalogue once per machine (about a minute on two cores); shown here rather
+        // than as a silent pause in the node's start, and cached where every later demo finds it.
+        using (var text = TextModel.Load(new ModelOptions(), new TextSources(null, TextOptions.DefaultCache, null)))
+        {
+            var (count, elapsed) = TextOptions.Warm(text, items);
+            if (count > 0) AnsiConsole.MarkupLineInterpolated($"embedded {count:N0} items' text with {text.Embedder!.Name} in {elapsed.TotalSeconds:F0} s ({count / elapsed.TotalSeconds:N0} items/s), cached in {text.Cache!.Path}");
+        }
 
         AnsiConsole.MarkupLine("[bold]RecoActors demo[/]: mock Kafka, one Akka cluster node (user, partition and segment actors; Akka.Persistence on SQLite; HTTP API).");
         await using var embedded = await EmbeddedNode.StartAsync("demo-node", Partitions, new Dictionary<string, string?>
         {
             ["Reco:ItemsPath"] = data.FullName,
+            ["Reco:Text:CachePath"] = TextOptions.DefaultCache,
             ["Reco:Exchange"] = "false",
         }, cancel);
         var (server, kafka) = (embedded.Server, embedded.Kafka);

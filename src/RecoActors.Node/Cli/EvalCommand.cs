@@ -1,8 +1,8 @@
 using System.CommandLine;
-using System.Text;
 using System.Text.Json;
 using RecoActors.Core;
 using RecoActors.Evaluation;
+using RecoActors.Text;
 using Spectre.Console;
 
 namespace RecoActors.Node.Cli;
@@ -15,7 +15,10 @@ internal static class EvalCommand
         var ratings = new Option<FileInfo>("--ratings") { Description = "MovieLens ratings.csv (with header) or u.data (tab-separated).", Required = true };
         var items = new Option<FileInfo?>("--items") { Description = "Item text: movies.csv or u.item. Default: beside the ratings file, if present." };
         var tags = new Option<FileInfo?>("--tags") { Description = "MovieLens tags.csv. Default: beside the ratings file, if present." };
-        var embeddings = new Option<FileInfo?>("--embeddings") { Description = "External item vectors (CSV or JSON lines) to use instead of content hashing." };
+        var embeddings = new Option<FileInfo?>("--embeddings") { Description = "External item vectors (CSV or JSON lines); implies --text-embedder file." };
+        var textEmbedder = TextOptions.Embedder();
+        var textModel = TextOptions.ModelFolder();
+        var cache = TextOptions.CacheFolder();
         var output = new Option<FileInfo?>("--out") { Description = "Write the JSON report here." };
         var segments = new Option<int?>("--segments") { Description = "Number of segments K." };
         var dimension = new Option<int?>("--dimension") { Description = "Vector dimension d." };
@@ -23,7 +26,7 @@ internal static class EvalCommand
         var ablate = new Option<bool>("--ablate") { Description = "Also run fusion with each term of its score removed (segments, personal, related), in the same replay." };
         var command = new Command("eval", "Replay a ratings log prequentially and report HR@10, NDCG@10 and coverage for fusion, k1, pop and itemknn.")
         {
-            ratings, items, tags, embeddings, output, segments, dimension, batch, ablate,
+            ratings, items, tags, embeddings, textEmbedder, textModel, cache, output, segments, dimension, batch, ablate,
         };
         command.SetAction(parse =>
         {
@@ -32,6 +35,13 @@ internal static class EvalCommand
             var options = new ModelOptions();
             if (parse.GetValue(segments) is { } k) options = options with { Segments = k };
             if (parse.GetValue(dimension) is { } d) options = options with { Dimension = d };
+            var embeddingFile = parse.GetValue(embeddings);
+            if (embeddingFile is not null) options = options with { TextEmbedder = TextEmbedderKind.File };
+            if (parse.GetValue(textEmbedder) is { } kind)
+            {
+                if (embeddingFile is not null && kind != TextEmbedderKind.File) return Fail($"--embeddings: external vectors are the file embedder; --text-embedder says {kind}");
+                options = options with { TextEmbedder = kind };
+            }
             try { options.Validate(); }
             catch (ArgumentOutOfRangeException ex) { return Fail($"--{ex.ParamName?.ToLowerInvariant()}: {ex.Message}"); }
 
@@ -39,38 +49,29 @@ internal static class EvalCommand
             var tagsFile = parse.GetValue(tags) ?? Beside(ratingsFile, "tags.csv");
             RatingsLog log;
             using (var reader = new StreamReader(ratingsFile.FullName)) log = RatingsFile.Read(reader);
-            var itemTexts = new List<ItemText>();
-            if (itemsFile is { Exists: true })
+            var itemTexts = itemsFile is { Exists: true } ? ItemTextFile.Read(itemsFile.FullName, tagsFile is { Exists: true } ? tagsFile.FullName : null).Items : [];
+            if (options.TextEmbedder == TextEmbedderKind.File && embeddingFile is null) return Fail("--text-embedder file: needs --embeddings FILE");
+            TextModel text;
+            try
             {
-                // u.item is Latin-1; movies.csv is UTF-8.
-                var encoding = itemsFile.Name == "u.item" ? Encoding.Latin1 : Encoding.UTF8;
-                using var itemReader = new StreamReader(itemsFile.FullName, encoding);
-                using var tagReader = tagsFile is { Exists: true } ? new StreamReader(tagsFile.FullName) : null;
-                itemTexts = ItemTextFile.Read(itemReader, tagReader).Items;
+                text = TextModel.Load(options, new TextSources(parse.GetValue(textModel)?.FullName, parse.GetValue(cache)!.FullName, embeddingFile?.FullName));
             }
-            Dictionary<string, float[]>? external = null;
-            if (parse.GetValue(embeddings) is { } embeddingFile)
+            catch (TextModelException ex)
             {
-                try
-                {
-                    using var reader = new StreamReader(embeddingFile.FullName);
-                    external = EmbeddingReader.Read(reader, embeddingFile.Name, options.Dimension);
-                }
-                catch (Exception ex) when (ex is FormatException or IOException)
-                {
-                    return Fail($"--embeddings: {ex.Message}");
-                }
+                return Fail($"{(options.TextEmbedder == TextEmbedderKind.File ? "--embeddings" : "--text-embedder " + TextOptions.Name(options.TextEmbedder))}: {ex.Message}");
             }
+            using var _ = text;
 
-            AnsiConsole.MarkupLineInterpolated($"[bold]{log.Ratings.Count:N0}[/] ratings, {itemTexts.Count:N0} items with text, {log.Malformed} malformed rows skipped");
+            AnsiConsole.MarkupLineInterpolated($"[bold]{log.Ratings.Count:N0}[/] ratings, {itemTexts.Count:N0} items with text ({TextOptions.Name(options.TextEmbedder)}), {log.Malformed} malformed rows skipped");
             foreach (var example in log.MalformedExamples) AnsiConsole.MarkupLineInterpolated($"  [yellow]skipped[/] {example}");
 
+            TextOptions.Warm(text, itemTexts);
             EvaluationReport report = null!;
             AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("replaying", maxValue: log.Ratings.Count);
-                    report = Prequential.Run(ratingsFile.Directory?.Name ?? ratingsFile.Name, log, itemTexts, options, external,
+                    report = Prequential.Run(ratingsFile.Directory?.Name ?? ratingsFile.Name, log, itemTexts, options, text.Embedder,
                         parse.GetValue(batch), new Progress<int>(done => task.Value = done), ablate: parse.GetValue(ablate));
                     task.Value = log.Ratings.Count;
                 });

@@ -9,11 +9,13 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using RecoActors.Core;
 using RecoActors.Kafka;
 using RecoActors.Node.Http;
 using RecoActors.Node.Serving;
 using RecoActors.Protocol;
 using RecoActors.Runtime;
+using RecoActors.Text;
 
 namespace RecoActors.Node.Hosting;
 
@@ -93,6 +95,8 @@ public sealed class NodeServer : IAsyncDisposable
         configure?.Invoke(builder.Configuration);
         var (settings, errors) = RecoSettings.Bind(builder.Configuration);
         if (errors.Count > 0) throw new ConfigurationException(errors);
+        // Before anything starts: a text model that cannot load is a configuration error, named like the others.
+        var textModel = LoadText(settings);
         var kafka = settings.Kafka;
         var partitions = TopicMetadata.PartitionCount(kafka, kafka.EventsTopic, TimeSpan.FromSeconds(15));
         var store = settings.Store.ToPersistence();
@@ -119,7 +123,7 @@ public sealed class NodeServer : IAsyncDisposable
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             })
-            .AddStartup(new StartupTask(async (system, _) => started = await RecoNode.StartAsync(settings, system, partitions, services.GetRequiredService<ILoggerFactory>()))));
+            .AddStartup(new StartupTask(async (system, _) => started = await RecoNode.StartAsync(settings, system, partitions, services.GetRequiredService<ILoggerFactory>(), textModel))));
         var app = builder.Build();
         var holder = new NodeApi.Holder();
         NodeApi.Map(app, settings, holder);
@@ -134,6 +138,7 @@ public sealed class NodeServer : IAsyncDisposable
             // A node that cannot start (a snapshot that does not decode, a store that does not answer) leaves nothing running.
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
+            if (started is null) textModel.Dispose();
             throw;
         }
         var node = started ?? throw new InvalidOperationException("the actor system started without the node");
@@ -158,6 +163,21 @@ public sealed class NodeServer : IAsyncDisposable
                 $"(Reco:Cluster:JoinTimeout) through {ClusterDiscovery.Describe(settings.Discovery, settings.Cluster)}");
         }
         return server;
+    }
+
+    /// <exception cref="ConfigurationException">The text model cannot be loaded; the message names the setting and the file.</exception>
+    private static TextModel LoadText(RecoSettings settings)
+    {
+        try
+        {
+            return TextModel.Load(settings.Model, settings.Text.Sources(settings.Store));
+        }
+        catch (TextModelException ex)
+        {
+            var field = settings.Model.TextEmbedder == TextEmbedderKind.File ? "Reco:Text:EmbeddingsPath"
+                : settings.Text.ModelPath is { Length: > 0 } ? "Reco:Text:ModelPath" : "Reco:Model:TextEmbedder";
+            throw new ConfigurationException([$"{field}: the {settings.Model.TextEmbedder.ToString().ToLowerInvariant()} text embedder cannot be loaded: {ex.Message}"]);
+        }
     }
 
     private static Akka.Event.LogLevel AkkaLevel(ILogger logger) =>

@@ -6,6 +6,7 @@ using RecoActors.Evaluation;
 using RecoActors.Kafka;
 using RecoActors.Protocol;
 using RecoActors.Runtime;
+using RecoActors.Text;
 
 namespace RecoActors.Node.Hosting;
 
@@ -27,6 +28,7 @@ public sealed class RecoNode
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _eventsFolded;
     private long _savedVersion = -1;
+    private TextModel? _text;
 
     private RecoNode(RecoSettings settings, int partitions, ActorSystem system, DeadLetterWriter deadLetters, KafkaFeed feed,
         PartialExchange? exchange, EventProducer producer)
@@ -102,21 +104,23 @@ public sealed class RecoNode
     /// <param name="system">The actor system.</param>
     /// <param name="partitions">Partitions of the events topic.</param>
     /// <param name="loggers">Logging for the Kafka clients.</param>
+    /// <param name="text">The text embedder's model (loaded from the settings); the node owns it from here and closes it when it stops.</param>
     /// <remarks>
     /// With an exchange, the model starts from its last persisted checkpoint, before any user can index an item, and
     /// the exchange is read on from there.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The persisted model cannot be read (it is left as it is).</exception>
-    public static async Task<RecoNode> StartAsync(RecoSettings settings, ActorSystem system, int partitions, ILoggerFactory loggers)
+    public static async Task<RecoNode> StartAsync(RecoSettings settings, ActorSystem system, int partitions, ILoggerFactory loggers, TextModel text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(loggers);
         var logger = loggers.CreateLogger("RecoActors.Node");
         var kafka = settings.Kafka;
         var id = settings.Node.Id;
-        var model = new GlobalModel(settings.Model, new ItemCatalog());
-        if (settings.ItemsPath is { Length: > 0 } items) LoadItemText(items, model, settings.Model);
+        var model = new GlobalModel(settings.Model, new ItemCatalog(), text.Embedder);
+        if (settings.ItemsPath is { Length: > 0 } items && text.Embedder is { } embedder) LoadItemText(items, model, embedder, logger);
         var snapshots = settings.Exchange ? new ModelSnapshots(ModelCheckpoint.PersistenceId(kafka.PartialsTopic), settings.Shards.ModelSnapshotInterval) : null;
         var from = ExchangePosition.Beginning;
         if (snapshots is not null && await snapshots.LoadAsync(system, TimeSpan.FromSeconds(30)).ConfigureAwait(false) is { } checkpoint)
@@ -138,7 +142,7 @@ public sealed class RecoNode
         var deadLetters = DeadLetterWriter.Create(kafka, logger, $"{id}-dlq");
         var feed = new KafkaFeed(kafka, id, partitions, deadLetters, loggers.CreateLogger("RecoActors.KafkaFeed"));
         var exchange = settings.Exchange ? new PartialExchange(kafka, id, loggers.CreateLogger("RecoActors.PartialExchange")) : null;
-        var node = new RecoNode(settings, partitions, system, deadLetters, feed, exchange, EventProducer.Create(kafka, $"{id}-api"));
+        var node = new RecoNode(settings, partitions, system, deadLetters, feed, exchange, EventProducer.Create(kafka, $"{id}-api")) { _text = text };
         var context = new NodeContext(id, kafka.EventsTopic, partitions, settings.Shards, model, feed);
         Action<ModelPartial>? publish = exchange is null ? null : partial => exchange.Publish(PartialCodec.Encode(partial, i => model.Catalog[i]));
         node.Runtime = RecoRuntime.Start(system, context, publish, events => Interlocked.Add(ref node._eventsFolded, events), snapshots,
@@ -217,16 +221,17 @@ public sealed class RecoNode
         Producer.Dispose();
         _deadLetters.Flush(TimeSpan.FromSeconds(10));
         _deadLetters.Dispose();
+        _text?.Dispose();
         logger.LogInformation("Node {Node} stopped", Id);
     }
 
-    private static void LoadItemText(string folder, GlobalModel model, ModelOptions options)
+    private static void LoadItemText(string folder, GlobalModel model, ITextEmbedder embedder, ILogger logger)
     {
-        using var movies = new StreamReader(Path.Combine(folder, "movies.csv"));
         var tagsPath = Path.Combine(folder, "tags.csv");
-        using var tags = File.Exists(tagsPath) ? new StreamReader(tagsPath) : null;
-        var embedder = new ContentEmbedder(options.Dimension, options.Seed);
-        foreach (var item in ItemTextFile.Read(movies, tags).Items)
-            model.SetContent(model.Catalog.GetOrAdd(item.ItemId), embedder.Embed(item.Title, item.Genres, item.Tags));
+        var items = ItemTextFile.Read(Path.Combine(folder, "movies.csv"), File.Exists(tagsPath) ? tagsPath : null).Items;
+        var clock = global::System.Diagnostics.Stopwatch.StartNew();
+        var vectors = embedder.EmbedCatalogue(items);
+        for (var i = 0; i < items.Count; i++) model.SetContent(model.Catalog.GetOrAdd(items[i].ItemId), vectors[i]);
+        logger.LogInformation("Content vectors of {Items} items by {Embedder} in {Seconds:F1} s", items.Count, embedder.Name, clock.Elapsed.TotalSeconds);
     }
 }

@@ -3,6 +3,7 @@ using RecoActors.Core;
 using RecoActors.Kafka;
 using RecoActors.Protocol;
 using RecoActors.Runtime;
+using RecoActors.Text;
 
 namespace RecoActors.Node.Hosting;
 
@@ -41,6 +42,9 @@ public sealed class RecoSettings
 
     /// <summary>Optional item text for content vectors: a folder with MovieLens <c>movies.csv</c> (and <c>tags.csv</c>); the same on every node.</summary>
     public string? ItemsPath { get; set; }
+
+    /// <summary>The files of the text embedder <c>Reco:Model:TextEmbedder</c> names.</summary>
+    public TextSettings Text { get; set; } = new();
 
     /// <summary>
     /// Share segment statistics with the other nodes through the partials topic (on by default); a node that runs
@@ -88,6 +92,7 @@ public sealed class RecoSettings
         }
         if (ItemsPath is { Length: > 0 } items && !File.Exists(Path.Combine(items, "movies.csv")))
             errors.Add($"Reco:ItemsPath '{items}' must be a folder holding movies.csv");
+        errors.AddRange(Text.Validate(Model.TextEmbedder));
         if (Metrics.OtlpEndpoint is { Length: > 0 } otlp && !Uri.TryCreate(otlp, UriKind.Absolute, out _))
             errors.Add($"Reco:Metrics:OtlpEndpoint '{otlp}' must be an absolute URL");
         return errors;
@@ -170,6 +175,34 @@ public sealed class StoreSettings
                 yield return $"Reco:Store:Kind '{Kind}' must be 'sqlite' or 'postgres'";
                 break;
         }
+    }
+}
+
+/// <summary>The files of the text embedder: the language model, its cache, or the vectors file.</summary>
+public sealed class TextSettings
+{
+    /// <summary>A folder with <c>model.onnx</c> and <c>vocab.txt</c> for <c>minilm</c> instead of the copy built into the package.</summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>Where <c>minilm</c> caches what it embedded; by default the SQLite store's folder, or the temporary folder.</summary>
+    public string? CachePath { get; set; }
+
+    /// <summary>Item vectors (CSV or JSON lines, as <c>reco embed</c> writes them) for <c>file</c>.</summary>
+    public string? EmbeddingsPath { get; set; }
+
+    /// <summary>The files to load, with the cache's default filled in from the store.</summary>
+    public TextSources Sources(StoreSettings store) => new(ModelPath is { Length: > 0 } ? ModelPath : null, CachePath is { Length: > 0 } ? CachePath : (store.Kind == "sqlite"
+        ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(store.Path))!
+        : System.IO.Path.Combine(System.IO.Path.GetTempPath(), "reco-embeddings")), EmbeddingsPath);
+
+    internal IEnumerable<string> Validate(TextEmbedderKind kind)
+    {
+        if (kind == TextEmbedderKind.File && string.IsNullOrWhiteSpace(EmbeddingsPath))
+            yield return "Reco:Text:EmbeddingsPath is required when Reco:Model:TextEmbedder is file";
+        else if (kind == TextEmbedderKind.File && !File.Exists(EmbeddingsPath))
+            yield return $"Reco:Text:EmbeddingsPath '{EmbeddingsPath}' does not exist";
+        if (kind == TextEmbedderKind.MiniLm && ModelPath is { Length: > 0 } model && !Directory.Exists(model))
+            yield return $"Reco:Text:ModelPath '{model}' must be a folder holding model.onnx and vocab.txt";
     }
 }
 

@@ -1,0 +1,35 @@
+namespace RecoActors.Core;
+
+/// <summary>
+/// Item vectors supplied from outside (<see cref="EmbeddingReader"/>), by item id. It reads no text: items without a
+/// vector, and what users write, get none.
+/// </summary>
+public sealed class ExternalVectors(IReadOnlyDictionary<string, float[]> vectors, int dimension) : ITextEmbedder
+{
+    /// <inheritdoc />
+    public string Name => "file";
+
+    /// <inheritdoc />
+    public int Dimension => dimension;
+
+    /// <summary>The vectors, by item id.</summary>
+    public IReadOnlyDictionary<string, float[]> Vectors => vectors;
+
+    /// <inheritdoc />
+    public float[][] EmbedCatalogue(IReadOnlyList<ItemText> items, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        progress?.Report(items.Count);
+        return [.. items.Select(EmbedItem)];
+    }
+
+    /// <inheritdoc />
+    public float[] EmbedItem(ItemText item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return vectors.TryGetValue(item.ItemId, out var v) ? v : new float[dimension];
+    }
+
+    /// <inheritdoc />
+    public float[] EmbedText(string text) => new float[dimension];
+}

@@ -1,0 +1,69 @@
+using System.Text;
+
+namespace RecoActors.Core;
+
+/// <summary>
+/// Item and user text through a sentence-embedding model (<see cref="ISentenceEncoder"/>), projected to the model's
+/// dimension by a <see cref="TextProjection"/> centred on the catalogue.
+/// </summary>
+public sealed class SentenceEmbedder : ITextEmbedder
+{
+    private readonly ISentenceEncoder _encoder;
+    private readonly TextProjection _projection;
+
+    /// <summary>An embedder over <paramref name="encoder"/> for a model of <paramref name="options"/>' dimension and seed.</summary>
+    public SentenceEmbedder(ISentenceEncoder encoder, ModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(options);
+        _encoder = encoder;
+        _projection = new TextProjection(encoder.Dimension, options.Dimension, options.Seed);
+    }
+
+    /// <inheritdoc />
+    public string Name => _encoder.Name;
+
+    /// <inheritdoc />
+    public int Dimension => _projection.To;
+
+    /// <inheritdoc />
+    /// <remarks>Centres the projection on the catalogue: the mean of its embeddings is what every vector is measured from.</remarks>
+    public float[][] EmbedCatalogue(IReadOnlyList<ItemText> items, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        const int batch = 64;
+        var raw = new List<float[]>(items.Count);
+        for (var start = 0; start < items.Count; start += batch)
+        {
+            raw.AddRange(_encoder.Encode([.. items.Skip(start).Take(batch).Select(Sentence)]));
+            progress?.Report(raw.Count);
+        }
+        _projection.FitMean(raw);
+        return [.. raw.Select(r => _projection.Project(r))];
+    }
+
+    /// <inheritdoc />
+    public float[] EmbedItem(ItemText item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return _projection.Project(_encoder.Encode([Sentence(item)])[0]);
+    }
+
+    /// <inheritdoc />
+    public float[] EmbedText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return string.IsNullOrWhiteSpace(text) ? new float[Dimension] : _projection.Project(_encoder.Encode([text.Trim()])[0]);
+    }
+
+    /// <summary>What the language model reads for an item: <c>Toy Story (1995). Adventure, Animation. Tags: pixar, fun.</c></summary>
+    public static string Sentence(ItemText item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var s = new StringBuilder(item.Title.Trim());
+        if (item.Genres.Count > 0) s.Append(". ").AppendJoin(", ", item.Genres);
+        // Tags repeat across users ("pixar" ×12); once each, in first-seen order, keeps the sentence short.
+        if (item.Tags.Count > 0) s.Append(". Tags: ").AppendJoin(", ", item.Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase));
+        return s.Append('.').ToString();
+    }
+}
