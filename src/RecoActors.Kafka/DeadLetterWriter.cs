@@ -33,6 +33,11 @@ public sealed class DeadLetterWriter : IDisposable
     /// <summary>How many dead letters were acknowledged by the broker.</summary>
     public long Delivered => Interlocked.Read(ref _sent);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _byCode = new(StringComparer.Ordinal);
+
+    /// <summary>Dead letters sent by this writer, by reason code (queued, whether or not acknowledged yet).</summary>
+    public IReadOnlyDictionary<string, long> ByCode => _byCode;
+
     private DeadLetterWriter(IProducer<byte[]?, byte[]?> producer, string topic, ILogger logger)
     {
         _producer = producer;
@@ -61,6 +66,7 @@ public sealed class DeadLetterWriter : IDisposable
         var headers = new Headers();
         foreach (var h in original ?? []) headers.Add(h.Key, h.GetValueBytes());
         headers.Add(CodeHeader, Encoding.UTF8.GetBytes(reason.Code));
+        _byCode.AddOrUpdate(reason.Code, 1, (_, n) => n + 1);
         headers.Add(ReasonHeader, Encoding.UTF8.GetBytes(reason.Message));
         headers.Add(TopicHeader, Encoding.UTF8.GetBytes(source.Topic));
         headers.Add(PartitionHeader, Encoding.UTF8.GetBytes(source.Partition.Value.ToString(CultureInfo.InvariantCulture)));

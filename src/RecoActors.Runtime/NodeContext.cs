@@ -114,6 +114,15 @@ public sealed class NodeContext
 
     internal void CountApplied(int events) => Interlocked.Add(ref _applied, events);
 
+    // The users whose entities started here last, for views that show a sample of users (the dashboard's map).
+    private readonly string?[] _started = new string?[256];
+    private long _startedCount;
+
+    internal void NoteStarted(string userId) => Volatile.Write(ref _started[(Interlocked.Increment(ref _startedCount) - 1) % _started.Length], userId);
+
+    /// <summary>Up to 256 of the users whose entities started on this node most recently (no order promised).</summary>
+    public IReadOnlyList<string> RecentlyStartedUsers() => [.. Enumerable.Range(0, _started.Length).Select(i => Volatile.Read(ref _started[i])).OfType<string>().Distinct(StringComparer.Ordinal)];
+
     /// <summary>
     /// A user took an event of <paramref name="partition"/> (applied, or ignored as a replay): the feed gets the credit
     /// back, in steps of <see cref="GrantStep"/>. A shared counter rather than a message per event keeps the

@@ -364,6 +364,7 @@ internal sealed class PartitionActor : UntypedPersistentActor, IWithTimers
     private void OnLoad(string userId)
     {
         Sender.Tell(new Loaded(_users.GetValueOrDefault(userId)));
+        _node.NoteStarted(userId);
         // A user started by a read rather than by an event counts against the share too.
         if (_residents.Loaded(userId, Environment.TickCount64))
             Evict(_residents.Evict(_residents.Count + _residents.Starting - _share - _residents.Evicting, except: userId));

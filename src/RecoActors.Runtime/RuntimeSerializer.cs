@@ -17,6 +17,8 @@ public sealed class RuntimeSerializer(ExtendedActorSystem system) : ManifestSeri
         [typeof(PartitionSnapshot)] = "partition.snapshot/1",
         [typeof(WakePartition)] = "partition.wake/1",
         [typeof(ModelCheckpoint)] = "model.checkpoint/1",
+        [typeof(DescribeNode)] = "node.describe/1",
+        [typeof(NodeDescription)] = "node.describe-reply/1",
     };
 
     /// <summary>The HOCON that registers this serializer and binds <see cref="IRuntimeSerializable"/> to it.</summary>

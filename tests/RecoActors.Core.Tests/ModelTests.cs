@@ -227,3 +227,29 @@ public class SeenItemsTests
         for (var item = 0; item < 120; item++) Assert.Equal(model.Contains(item), seen.Contains(item));
     }
 }
+
+public sealed class Projection2DTests
+{
+    [Fact]
+    public void The_plane_keeps_the_spread_of_the_cloud_and_is_the_same_every_time()
+    {
+        // Points spread widely along one direction, a little along another, not at all along the rest.
+        var rng = new Random(3);
+        var points = Enumerable.Range(0, 200).Select(_ =>
+        {
+            var p = new float[16];
+            p[2] = (float)(rng.NextDouble() * 10 - 5);
+            p[7] = (float)(rng.NextDouble() * 2 - 1);
+            p[11] = (float)(rng.NextDouble() * 0.01);
+            return p;
+        }).ToList();
+        var plane = Projection2D.Fit(points);
+        var projected = points.Select(p => plane.Project(p)).ToList();
+        var xs = projected.Select(p => p.X).ToList();
+        var ys = projected.Select(p => p.Y).ToList();
+        // The sample's small correlations tilt the axes a little; the plane is still the one of the two wide directions.
+        Assert.InRange(xs.Max() - xs.Min(), 9.5f, 10.1f);
+        Assert.InRange(ys.Max() - ys.Min(), 1.8f, 2.2f);
+        Assert.Equal(projected, points.Select(p => Projection2D.Fit(points).Project(p)).ToList());
+    }
+}

@@ -46,6 +46,8 @@ public sealed class SerializerTests : Akka.TestKit.Xunit2.TestKit
         new RecommendationFailed("u13", "node-1", "the stored state of user 'u13' cannot be read"),
         DescribeCluster.Instance,
         new ClusterDescription(12, "node-1"),
+        DescribeNode.Instance,
+        new NodeDescription("node-1", [new PartitionState(3, 1_000, 990, 12), new PartitionState(7, 0, -1, -1)], 5_000, 40),
     ];
 
     [Fact]

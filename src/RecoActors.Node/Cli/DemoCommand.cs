@@ -24,12 +24,13 @@ internal static class DemoCommand
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "Folder with ratings.csv, movies.csv and tags.csv.", DefaultValueFactory = _ => new DirectoryInfo("data/movielens-small") };
         var events = new Option<int>("--events") { Description = "How many ratings to stream (earliest first); all by default.", DefaultValueFactory = _ => int.MaxValue };
-        var command = new Command("demo", "Run the embedded demo: mock Kafka, one node on SQLite, the bundled sample, then live recommendations.") { data, events };
-        command.SetAction(async (parse, cancel) => await RunAsync(parse.GetValue(data)!, parse.GetValue(events), cancel));
+        var stay = new Option<bool>("--stay") { Description = "Keep the node running afterwards, for its dashboard, until Ctrl+C." };
+        var command = new Command("demo", "Run the embedded demo: mock Kafka, one node on SQLite, the bundled sample, then live recommendations.") { data, events, stay };
+        command.SetAction(async (parse, cancel) => await RunAsync(parse.GetValue(data)!, parse.GetValue(events), parse.GetValue(stay), cancel));
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo data, int limit, CancellationToken cancel)
+    private static async Task<int> RunAsync(DirectoryInfo data, int limit, bool stay, CancellationToken cancel)
     {
         var ratingsFile = Path.Combine(data.FullName, "ratings.csv");
         if (!File.Exists(ratingsFile))
@@ -60,7 +61,7 @@ internal static class DemoCommand
         }, cancel);
         var (server, kafka) = (embedded.Server, embedded.Kafka);
         AnsiConsole.MarkupLineInterpolated($"mock Kafka at [grey]{embedded.Cluster.BootstrapServers}[/], topic [bold]{kafka.EventsTopic}[/] with {Partitions} partitions; store [grey]{embedded.Folder}[/]");
-        AnsiConsole.MarkupLineInterpolated($"node [bold]{server.Node.Id}[/] serving HTTP at [link]{server.Address}[/]");
+        AnsiConsole.MarkupLineInterpolated($"node [bold]{server.Node.Id}[/] serving HTTP at [link]{server.Address}[/]; its dashboard: [link]{server.Address}[/]{(stay ? "" : " (add --stay to keep it up after the demo)")}");
 
         var clock = Stopwatch.StartNew();
         using (var producer = EventProducer.Create(kafka))
@@ -108,6 +109,15 @@ internal static class DemoCommand
         }
 
         AnsiConsole.Write(SegmentsCommand.Render(SegmentsResponse.Of(server.Node, 3), id => titles.GetValueOrDefault(id, id)));
+        if (!stay) return 0;
+        AnsiConsole.MarkupLineInterpolated($"the node keeps running: dashboard at [link]{server.Address}[/]; Ctrl+C stops it");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancel);
+        }
+        catch (OperationCanceledException)
+        {
+        }
         return 0;
     }
 }

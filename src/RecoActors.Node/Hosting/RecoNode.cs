@@ -64,6 +64,12 @@ public sealed class RecoNode
     /// <summary>This node's copy of the global model.</summary>
     public GlobalModel Model => Context.Model;
 
+    /// <summary>Items' titles by id, from <see cref="RecoSettings.ItemsPath"/> (empty without it).</summary>
+    public IReadOnlyDictionary<string, string> Titles { get; private init; } = new Dictionary<string, string>();
+
+    /// <summary>Dead letters this node sent, by reason code.</summary>
+    public IReadOnlyDictionary<string, long> DeadLettersByCode => _deadLetters.ByCode;
+
     /// <summary>Produces events accepted over HTTP.</summary>
     public EventProducer Producer { get; }
 
@@ -120,7 +126,7 @@ public sealed class RecoNode
         var kafka = settings.Kafka;
         var id = settings.Node.Id;
         var model = new GlobalModel(settings.Model, new ItemCatalog(), text.Embedder);
-        if (settings.ItemsPath is { Length: > 0 } items && text.Embedder is { } embedder) LoadItemText(items, model, embedder, logger);
+        var titles = settings.ItemsPath is { Length: > 0 } items ? LoadItemText(items, model, text.Embedder, logger) : new Dictionary<string, string>();
         var snapshots = settings.Exchange ? new ModelSnapshots(ModelCheckpoint.PersistenceId(kafka.PartialsTopic), settings.Shards.ModelSnapshotInterval) : null;
         var from = ExchangePosition.Beginning;
         if (snapshots is not null && await snapshots.LoadAsync(system, TimeSpan.FromSeconds(30)).ConfigureAwait(false) is { } checkpoint)
@@ -142,7 +148,7 @@ public sealed class RecoNode
         var deadLetters = DeadLetterWriter.Create(kafka, logger, $"{id}-dlq");
         var feed = new KafkaFeed(kafka, id, partitions, deadLetters, loggers.CreateLogger("RecoActors.KafkaFeed"));
         var exchange = settings.Exchange ? new PartialExchange(kafka, id, loggers.CreateLogger("RecoActors.PartialExchange")) : null;
-        var node = new RecoNode(settings, partitions, system, deadLetters, feed, exchange, EventProducer.Create(kafka, $"{id}-api")) { _text = text };
+        var node = new RecoNode(settings, partitions, system, deadLetters, feed, exchange, EventProducer.Create(kafka, $"{id}-api")) { _text = text, Titles = titles };
         var context = new NodeContext(id, kafka.EventsTopic, partitions, settings.Shards, model, feed);
         Action<ModelPartial>? publish = exchange is null ? null : partial => exchange.Publish(PartialCodec.Encode(partial, i => model.Catalog[i]));
         node.Runtime = RecoRuntime.Start(system, context, publish, events => Interlocked.Add(ref node._eventsFolded, events), snapshots,
@@ -225,13 +231,17 @@ public sealed class RecoNode
         logger.LogInformation("Node {Node} stopped", Id);
     }
 
-    private static void LoadItemText(string folder, GlobalModel model, ITextEmbedder embedder, ILogger logger)
+    /// <returns>The items' titles, by id.</returns>
+    private static Dictionary<string, string> LoadItemText(string folder, GlobalModel model, ITextEmbedder? embedder, ILogger logger)
     {
         var tagsPath = Path.Combine(folder, "tags.csv");
         var items = ItemTextFile.Read(Path.Combine(folder, "movies.csv"), File.Exists(tagsPath) ? tagsPath : null).Items;
+        var titles = items.ToDictionary(i => i.ItemId, i => i.Title, StringComparer.Ordinal);
+        if (embedder is null) return titles;
         var clock = global::System.Diagnostics.Stopwatch.StartNew();
         var vectors = embedder.EmbedCatalogue(items);
         for (var i = 0; i < items.Count; i++) model.SetContent(model.Catalog.GetOrAdd(items[i].ItemId), vectors[i]);
         logger.LogInformation("Content vectors of {Items} items by {Embedder} in {Seconds:F1} s", items.Count, embedder.Name, clock.Elapsed.TotalSeconds);
+        return titles;
     }
 }

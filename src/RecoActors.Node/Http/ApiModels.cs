@@ -25,8 +25,9 @@ public sealed record RecommendationsResponse(string UserId, int Partition, strin
 /// <param name="LastEventTime">Event time of the latest event, epoch ms.</param>
 /// <param name="Memberships">Segment memberships.</param>
 /// <param name="Vector">The profile vector.</param>
+/// <param name="RecentItems">The user's latest positive items, newest first.</param>
 public sealed record ProfileResponse(string UserId, int Partition, string Node, long EventsApplied, long LastOffset, long LastEventTime,
-    IReadOnlyList<SegmentShare> Memberships, float[] Vector);
+    IReadOnlyList<SegmentShare> Memberships, float[] Vector, IReadOnlyList<string> RecentItems);
 
 /// <summary>The model's segments, as <c>GET /v1/segments</c> returns them.</summary>
 /// <param name="Node">The node that answered (every node holds the same model).</param>
@@ -91,4 +92,8 @@ public sealed record PartitionLag(int Partition, long Lag);
 [JsonSerializable(typeof(SegmentsResponse))]
 [JsonSerializable(typeof(EventsAccepted))]
 [JsonSerializable(typeof(NodeStatus))]
+[JsonSerializable(typeof(ClusterView))]
+[JsonSerializable(typeof(SegmentsView))]
+[JsonSerializable(typeof(ItemTitles))]
+[JsonSerializable(typeof(AuthInfo))]
 public sealed partial class ApiJson : JsonSerializerContext;

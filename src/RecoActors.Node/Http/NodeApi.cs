@@ -32,7 +32,7 @@ internal static class NodeApi
     }
 
     private const int MaxUserIdBytes = 128;
-    private static readonly string[] Open = ["/healthz", "/readyz"];
+    private static readonly string[] Open = ["/healthz", "/readyz", "/v1/auth"];
 
     public static void Map(WebApplication app, RecoSettings settings, Holder holder)
     {
@@ -40,7 +40,13 @@ internal static class NodeApi
         app.UseStatusCodePages();
         // The management port answers the bootstrap's probes and nothing else (no token: the network policy admits only nodes).
         if (settings.Discovery.Bootstraps) ContactPointApi.Map(app, settings.Discovery.ManagementPort);
+        // The dashboard (wwwroot) loads without the token: the page asks for it once and sends it with every read.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        // Routing after the files: routed first, every path would match the fallback below and no file would be served.
+        app.UseRouting();
         if (settings.Http.Token is { } token) app.Use(RequireToken(token));
+        app.MapGet("/v1/auth", () => Results.Json(new AuthInfo(settings.Http.Token is not null), ApiJson.Default.AuthInfo));
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         // Not ready once stopping: load balancers stop sending while the partitions are handed over.
@@ -72,6 +78,7 @@ internal static class NodeApi
             if (CountProblem(request.Query["top"], settings.Http.MaxRecommendations, out var top, "top") is { } bad) return bad;
             return Results.Ok(SegmentsResponse.Of(s.Node, top));
         }));
+        DashboardApi.Map(v1, holder);
         v1.MapPost("/events", (HttpRequest request, CancellationToken ct) => WithAsync(holder, s => IngestAsync(s.Node, request, settings.Http, ct)));
 
         app.MapFallback((HttpRequest request) => Problem(404, $"no such route: {request.Method} {request.Path}"));
@@ -158,10 +165,10 @@ internal static class NodeApi
         return null;
     }
 
-    private static IResult With(Holder holder, Func<Holder.State, IResult> handle) =>
+    internal static IResult With(Holder holder, Func<Holder.State, IResult> handle) =>
         holder.Current is { } s ? handle(s) : Problem(503, "the node is starting");
 
-    private static async Task<IResult> WithAsync(Holder holder, Func<Holder.State, Task<IResult>> handle)
+    internal static async Task<IResult> WithAsync(Holder holder, Func<Holder.State, Task<IResult>> handle)
     {
         if (holder.Current is not { } s) return Problem(503, "the node is starting");
         try
@@ -174,7 +181,7 @@ internal static class NodeApi
         }
     }
 
-    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+    internal static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
 
     private static Func<HttpContext, RequestDelegate, Task> RequireToken(string token)
     {

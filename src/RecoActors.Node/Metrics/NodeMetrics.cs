@@ -40,8 +40,31 @@ public sealed class NodeMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000] });
     }
 
+    // The latest recommendation latencies, for the dashboard's percentiles: a ring overwritten in turn.
+    private readonly double[] _recent = new double[4096];
+    private long _recommendations;
+
+    /// <summary>Recommendations computed here since the node started.</summary>
+    public long Recommendations => Interlocked.Read(ref _recommendations);
+
     /// <summary>Records one recommendation computed here.</summary>
-    public void RecordRecommendation(TimeSpan elapsed) => _recommendation.Record(elapsed.TotalMilliseconds);
+    public void RecordRecommendation(TimeSpan elapsed)
+    {
+        _recommendation.Record(elapsed.TotalMilliseconds);
+        var n = Interlocked.Increment(ref _recommendations);
+        _recent[(n - 1) % _recent.Length] = elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>Percentiles (ms) of the latest recommendations (up to 4,096), or null before any.</summary>
+    public (double P50, double P95, double P99, int Of)? LatencyPercentiles()
+    {
+        var count = (int)Math.Min(Recommendations, _recent.Length);
+        if (count == 0) return null;
+        var sorted = _recent[..count];
+        Array.Sort(sorted);
+        double At(double q) => sorted[Math.Min(count - 1, (int)Math.Ceiling(q * count) - 1)];
+        return (At(0.50), At(0.95), At(0.99), count);
+    }
 
     private double Rate(long applied)
     {

@@ -15,6 +15,9 @@ namespace RecoActors.Node.Serving;
 /// </summary>
 public sealed class UserReads(RecoNode node, NodeMetrics metrics)
 {
+    /// <summary>The node's instruments this records into.</summary>
+    public NodeMetrics Metrics => metrics;
+
     /// <summary>A personal ranking of <paramref name="count"/> items; a user with no events gets a cold-start ranking.</summary>
     /// <exception cref="ReadException">The user's entity did not answer in time, or its stored state cannot be read.</exception>
     public async Task<RecommendationsResponse> RecommendAsync(string userId, int count, CancellationToken cancellationToken = default)
@@ -38,7 +41,7 @@ public sealed class UserReads(RecoNode node, NodeMetrics metrics)
         if (ProfileOf(user) is not { } profile) return null;
         var memberships = Fusion.Recommend(profile, node.Model.Current, 0).Memberships;
         return new ProfileResponse(userId, PartitionOf(userId), user.Node, profile.EventsApplied, user.LastOffset, profile.LastTimestamp, memberships,
-            profile.Vector);
+            profile.Vector, [.. user.Profile!.Recent.Reverse()]);
     }
 
     /// <summary>The user's partition: murmur2 of the id, as the producers' partitioner computes it.</summary>
