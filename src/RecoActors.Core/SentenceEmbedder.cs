@@ -10,6 +10,9 @@ public sealed class SentenceEmbedder : ITextEmbedder
 {
     private readonly ISentenceEncoder _encoder;
     private readonly TextProjection _projection;
+    // Users write the same tags again and again: each text's projected vector once (a projection is 384×d multiply-adds).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> _texts = new(StringComparer.Ordinal);
+    private const int MaxTexts = 100_000;
 
     /// <summary>An embedder over <paramref name="encoder"/> for a model of <paramref name="options"/>' dimension and seed.</summary>
     public SentenceEmbedder(ISentenceEncoder encoder, ModelOptions options)
@@ -39,6 +42,7 @@ public sealed class SentenceEmbedder : ITextEmbedder
             progress?.Report(raw.Count);
         }
         _projection.FitMean(raw);
+        _texts.Clear();
         return [.. raw.Select(r => _projection.Project(r))];
     }
 
@@ -50,10 +54,18 @@ public sealed class SentenceEmbedder : ITextEmbedder
     }
 
     /// <inheritdoc />
+    /// <remarks>The vector is the caller's to keep; a copy of the one kept for the text.</remarks>
     public float[] EmbedText(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return string.IsNullOrWhiteSpace(text) ? new float[Dimension] : _projection.Project(_encoder.Encode([text.Trim()])[0]);
+        if (string.IsNullOrWhiteSpace(text)) return new float[Dimension];
+        var key = text.Trim();
+        if (!_texts.TryGetValue(key, out var vector))
+        {
+            vector = _projection.Project(_encoder.Encode([key])[0]);
+            if (_texts.Count < MaxTexts) _texts.TryAdd(key, vector);
+        }
+        return (float[])vector.Clone();
     }
 
     /// <summary>What the language model reads for an item: <c>Toy Story (1995). Adventure, Animation. Tags: pixar, fun.</c></summary>
