@@ -14,19 +14,10 @@ public sealed class ContentEmbedder(int dimension, int seed) : ITextEmbedder
     public int Dimension => dimension;
 
     /// <inheritdoc />
-    public float[][] EmbedCatalogue(IReadOnlyList<ItemText> items, IProgress<int>? progress = null)
+    public float[][] EmbedCatalogue(IReadOnlyList<ItemText> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        var vectors = items.Select(EmbedItem).ToArray();
-        progress?.Report(items.Count);
-        return vectors;
-    }
-
-    /// <inheritdoc />
-    public float[] EmbedItem(ItemText item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        return Embed(item.Title, item.Genres, item.Tags);
+        return [.. items.Select(item => Embed(item.Title, item.Genres, item.Tags))];
     }
 
     /// <inheritdoc />

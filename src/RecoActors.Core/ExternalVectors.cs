@@ -16,18 +16,10 @@ public sealed class ExternalVectors(IReadOnlyDictionary<string, float[]> vectors
     public IReadOnlyDictionary<string, float[]> Vectors => vectors;
 
     /// <inheritdoc />
-    public float[][] EmbedCatalogue(IReadOnlyList<ItemText> items, IProgress<int>? progress = null)
+    public float[][] EmbedCatalogue(IReadOnlyList<ItemText> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        progress?.Report(items.Count);
-        return [.. items.Select(EmbedItem)];
-    }
-
-    /// <inheritdoc />
-    public float[] EmbedItem(ItemText item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        return vectors.TryGetValue(item.ItemId, out var v) ? v : new float[dimension];
+        return [.. items.Select(item => vectors.TryGetValue(item.ItemId, out var v) ? v : new float[dimension])];
     }
 
     /// <inheritdoc />

@@ -15,13 +15,10 @@ public interface ITextEmbedder
     int Dimension { get; }
 
     /// <summary>
-    /// The vectors of the catalogue a node starts with, in order; a model may fit itself to it (so call it once,
-    /// before <see cref="EmbedItem"/> or <see cref="EmbedText"/>). Told the number of items done now and then.
+    /// Unit vectors of the catalogue a node starts with, in order (all zeros for an item without text); a model may
+    /// fit itself to it, so call it once, before <see cref="EmbedText"/>.
     /// </summary>
-    float[][] EmbedCatalogue(IReadOnlyList<ItemText> items, IProgress<int>? progress = null);
-
-    /// <summary>A unit vector for an item's text; all zeros when it has none.</summary>
-    float[] EmbedItem(ItemText item);
+    float[][] EmbedCatalogue(IReadOnlyList<ItemText> items);
 
     /// <summary>A unit vector for a short text a user wrote; all zeros when it has no words.</summary>
     float[] EmbedText(string text);

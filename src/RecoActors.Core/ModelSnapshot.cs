@@ -61,17 +61,10 @@ public sealed class ModelSnapshot
 
     /// <summary>
     /// Writes the unit vector of a text a user wrote (a tag), what a tag event adds to the profile in place of the
-    /// item's query vector; false (and nothing written) when there is no text model or the text has no direction.
+    /// item's query vector; false when there is no text model or the text has no direction.
     /// Like a query vector it depends only on the text and configuration, so replays give the same bits.
     /// </summary>
-    public bool TextVector(string text, Span<float> destination)
-    {
-        if (Text is null) return false;
-        var v = Text.EmbedText(text);
-        if (!Vectors.Normalize(v, v)) return false;
-        v.CopyTo(destination);
-        return true;
-    }
+    public bool TextVector(string text, Span<float> destination) => Text is not null && Vectors.Normalize(Text.EmbedText(text), destination);
 
     /// <summary>The options the model was built with.</summary>
     public ModelOptions Options { get; }

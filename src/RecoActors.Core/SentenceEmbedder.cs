@@ -31,26 +31,13 @@ public sealed class SentenceEmbedder : ITextEmbedder
 
     /// <inheritdoc />
     /// <remarks>Centres the projection on the catalogue: the mean of its embeddings is what every vector is measured from.</remarks>
-    public float[][] EmbedCatalogue(IReadOnlyList<ItemText> items, IProgress<int>? progress = null)
+    public float[][] EmbedCatalogue(IReadOnlyList<ItemText> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        const int batch = 64;
-        var raw = new List<float[]>(items.Count);
-        for (var start = 0; start < items.Count; start += batch)
-        {
-            raw.AddRange(_encoder.Encode([.. items.Skip(start).Take(batch).Select(Sentence)]));
-            progress?.Report(raw.Count);
-        }
+        var raw = _encoder.Encode([.. items.Select(Sentence)]);
         _projection.FitMean(raw);
         _texts.Clear();
         return [.. raw.Select(r => _projection.Project(r))];
-    }
-
-    /// <inheritdoc />
-    public float[] EmbedItem(ItemText item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        return _projection.Project(_encoder.Encode([Sentence(item)])[0]);
     }
 
     /// <inheritdoc />

@@ -26,14 +26,13 @@ public sealed class DeadLetterWriter : IDisposable
     private readonly ILogger _logger;
     private Exception? _failure;
     private long _sent;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _byCode = new(StringComparer.Ordinal);
 
     /// <summary>The dead-letter topic.</summary>
     public string Topic { get; }
 
     /// <summary>How many dead letters were acknowledged by the broker.</summary>
     public long Delivered => Interlocked.Read(ref _sent);
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _byCode = new(StringComparer.Ordinal);
 
     /// <summary>Dead letters sent by this writer, by reason code (queued, whether or not acknowledged yet).</summary>
     public IReadOnlyDictionary<string, long> ByCode => _byCode;

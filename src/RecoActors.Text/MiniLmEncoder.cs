@@ -146,9 +146,6 @@ public sealed class MiniLmEncoder : ISentenceEncoder, IDisposable
     }
 
     /// <inheritdoc />
-    /// <remarks>The shared <see cref="BuiltIn"/> model lives as long as the process and is not disposed.</remarks>
-    public void Dispose()
-    {
-        if (!Shared.IsValueCreated || !ReferenceEquals(Shared.Value, this)) _session.Dispose();
-    }
+    /// <remarks>Not for <see cref="BuiltIn"/>: it lives as long as the process.</remarks>
+    public void Dispose() => _session.Dispose();
 }

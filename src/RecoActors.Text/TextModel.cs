@@ -50,7 +50,9 @@ public sealed class TextModel : IDisposable
                     throw new TextModelException($"{Path.GetFullPath(file)}: {ex.Message}", ex);
                 }
             case TextEmbedderKind.MiniLm:
-                var encoder = sources.ModelPath is null ? MiniLmEncoder.BuiltIn : MiniLmEncoder.Load(sources.ModelPath);
+                // The built-in model is the process's, shared; a model loaded from a folder is this one's to close.
+                var loaded = sources.ModelPath is null ? null : MiniLmEncoder.Load(sources.ModelPath);
+                var encoder = loaded ?? MiniLmEncoder.BuiltIn;
                 EmbeddingCache cache;
                 try
                 {
@@ -58,10 +60,10 @@ public sealed class TextModel : IDisposable
                 }
                 catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
                 {
-                    encoder.Dispose();
+                    loaded?.Dispose();
                     throw new TextModelException(ex.Message, ex);
                 }
-                return new TextModel(new SentenceEmbedder(cache, options), cache, cache, encoder);
+                return new TextModel(new SentenceEmbedder(cache, options), cache, loaded is null ? [cache] : [cache, loaded]);
             default:
                 throw new TextModelException($"no text embedder is called {options.TextEmbedder}");
         }

@@ -36,16 +36,15 @@ internal static class PipelineBenchmark
             await using var sqlite = await AkkaPipeline.Node.StartAsync(options, PersistenceStore.Sqlite(Path.Combine(folder, "sqlite.db")), throughKafka: false);
             await using var kafka = await AkkaPipeline.Node.StartAsync(options, PersistenceStore.Sqlite(Path.Combine(folder, "kafka.db")), throughKafka: true);
             var next = new int[4];
+            // The text row runs right after the row it is compared with, not after the Kafka row (whose clients work on after it).
             Func<AkkaPipeline.Rates>[] rows =
             [
                 () => CoreLoop(events, options),
                 () => memory.RunAsync(Batch(events, next[0]++)).GetAwaiter().GetResult(),
-                () => sqlite.RunAsync(Batch(events, next[1]++)).GetAwaiter().GetResult(),
-                () => kafka.RunAsync(Batch(events, next[2]++)).GetAwaiter().GetResult(),
-                () => withText.RunAsync(Batch(events, next[3]++)).GetAwaiter().GetResult(),
+                () => withText.RunAsync(Batch(events, next[1]++)).GetAwaiter().GetResult(),
+                () => sqlite.RunAsync(Batch(events, next[2]++)).GetAwaiter().GetResult(),
+                () => kafka.RunAsync(Batch(events, next[3]++)).GetAwaiter().GetResult(),
             ];
-            // The text row runs right after the row it is compared with, not after the Kafka row (whose clients work on after it).
-            rows = [rows[0], rows[1], rows[4], rows[2], rows[3]];
             best = Best(rows);
         }
         var (core, akkaMemory, akkaText, akkaSqlite, kafkaSqlite) = (best[0].Applied, best[1], best[2], best[3], best[4]);

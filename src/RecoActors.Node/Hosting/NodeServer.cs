@@ -98,8 +98,19 @@ public sealed class NodeServer : IAsyncDisposable
         // Before anything starts: a text model that cannot load is a configuration error, named like the others.
         var textModel = LoadText(settings);
         var kafka = settings.Kafka;
-        var partitions = TopicMetadata.PartitionCount(kafka, kafka.EventsTopic, TimeSpan.FromSeconds(15));
-        var store = settings.Store.ToPersistence();
+        int partitions;
+        PersistenceStore store;
+        try
+        {
+            partitions = TopicMetadata.PartitionCount(kafka, kafka.EventsTopic, TimeSpan.FromSeconds(15));
+            store = settings.Store.ToPersistence();
+        }
+        catch
+        {
+            // The cache file stays open otherwise, and the next start in this process could not open it.
+            textModel.Dispose();
+            throw;
+        }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -118,10 +118,10 @@ public sealed class RecoNode
     /// <exception cref="InvalidOperationException">The persisted model cannot be read (it is left as it is).</exception>
     public static async Task<RecoNode> StartAsync(RecoSettings settings, ActorSystem system, int partitions, ILoggerFactory loggers, TextModel text)
     {
-        ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(loggers);
+        ArgumentNullException.ThrowIfNull(text);
         var logger = loggers.CreateLogger("RecoActors.Node");
         var kafka = settings.Kafka;
         var id = settings.Node.Id;

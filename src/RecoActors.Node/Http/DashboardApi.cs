@@ -36,46 +36,50 @@ internal static class DashboardApi
     private static async Task<ClusterView> ClusterAsync(RecoNode node, NodeMetrics metrics)
     {
         var cluster = Cluster.Get(node.System);
-        var shards = new Dictionary<Address, IReadOnlyList<int>>();
-        try
-        {
-            var stats = await node.Runtime.Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(2)), TimeSpan.FromSeconds(4));
-            foreach (var (address, region) in stats.Regions)
-                shards[address] = [.. region.Stats.Keys.Select(id => int.TryParse(id, out var p) ? p : -1).Where(p => p >= 0).Order()];
-        }
-        catch (AskTimeoutException)
-        {
-            // The members are still shown; their shards are not known this time.
-        }
         var self = cluster.SelfAddress;
         var unreachable = cluster.State.Unreachable.Select(m => m.Address).ToHashSet();
-        // Each reachable node says what it runs, with lag, through its describer; a silent one is shown by its shards alone.
-        var members = await Task.WhenAll(cluster.State.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(async m =>
+        var ordered = cluster.State.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).ToList();
+        // Each reachable node says what it runs, with lag, through its describer.
+        var described = await Task.WhenAll(ordered.Select(async m =>
         {
-            NodeDescription? described = null;
-            if (!unreachable.Contains(m.Address) && m.HasRole(ClusterConfig.NodeRole))
+            if (unreachable.Contains(m.Address) || !m.HasRole(ClusterConfig.NodeRole)) return null;
+            try
             {
-                try
-                {
-                    var describer = node.System.ActorSelection(new RootActorPath(m.Address) / "user" / ClusterConfig.DescriberName);
-                    described = await describer.Ask<NodeDescription>(DescribeNode.Instance, TimeSpan.FromSeconds(2));
-                }
-                catch (AskTimeoutException)
-                {
-                }
+                var describer = node.System.ActorSelection(new RootActorPath(m.Address) / "user" / ClusterConfig.DescriberName);
+                return await describer.Ask<NodeDescription>(DescribeNode.Instance, TimeSpan.FromSeconds(2));
             }
-            IReadOnlyList<PartitionView> partitions = described is not null
-                ? [.. described.Partitions.Select(p => new PartitionView(p.Partition, p.Position, p.Checkpoint, p.Lag >= 0 ? p.Lag : null))]
-                : [.. (shards.GetValueOrDefault(m.Address) ?? []).Select(p => new PartitionView(p, null, null, null))];
-            return new MemberView(m.Address.ToString(), m.Address == self, m.Status.ToString(), [.. m.Roles.Order()], described?.Node,
-                described?.EventsApplied, partitions);
+            catch (AskTimeoutException)
+            {
+                return null;
+            }
         }));
+        // A node that did not answer is shown by the shards the coordinator placed on it: asked only then, as it asks every region.
+        var shards = Enumerable.Range(0, ordered.Count).Any(i => described[i] is null && ordered[i].HasRole(ClusterConfig.NodeRole))
+            ? await ShardsAsync(node) : [];
+        var members = ordered.Select((m, i) => new MemberView(m.Address.ToString(), m.Address == self, m.Status.ToString(), [.. m.Roles.Order()],
+            described[i]?.Node, described[i]?.EventsApplied, described[i] is { } d
+                ? [.. d.Partitions.Select(p => new PartitionView(p.Partition, p.Position, p.Checkpoint, p.Lag >= 0 ? p.Lag : null))]
+                : [.. (shards.GetValueOrDefault(m.Address) ?? []).Select(p => new PartitionView(p, null, null, null))])).ToList();
         var latency = metrics.LatencyPercentiles();
         return new ClusterView(node.Id, await node.NotReadyAsync(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), members,
             [.. unreachable.Select(a => a.ToString())], node.Context.Applied, node.EventsFolded,
             node.Context.Residents.Count, node.Model.Current.Version, metrics.Recommendations,
             latency is { } p ? new LatencyView(p.P50, p.P95, p.P99, p.Of) : null,
             node.DeadLetters, new Dictionary<string, long>(node.DeadLettersByCode, StringComparer.Ordinal));
+    }
+
+    /// <summary>The partitions whose shards each region holds, or none known if the regions did not answer in time.</summary>
+    private static async Task<Dictionary<Address, IReadOnlyList<int>>> ShardsAsync(RecoNode node)
+    {
+        try
+        {
+            var stats = await node.Runtime.Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(2)), TimeSpan.FromSeconds(4));
+            return stats.Regions.ToDictionary(r => r.Key, r => (IReadOnlyList<int>)[.. r.Value.Stats.Keys.Select(id => int.TryParse(id, out var p) ? p : -1).Where(p => p >= 0).Order()]);
+        }
+        catch (AskTimeoutException)
+        {
+            return [];
+        }
     }
 
     private static async Task<SegmentsView> SegmentsAsync(RecoNode node, CancellationToken ct)

@@ -19,6 +19,9 @@ public sealed class NodeMetrics : IDisposable
     private long _rateApplied;
     private long _rateAt = Stopwatch.GetTimestamp();
     private double _rate;
+    // The latest recommendation latencies, for the dashboard's percentiles: a ring overwritten in turn.
+    private readonly double[] _recent = new double[4096];
+    private long _recommendations;
 
     /// <summary>Instruments reading <paramref name="node"/>.</summary>
     public NodeMetrics(RecoNode node)
@@ -39,10 +42,6 @@ public sealed class NodeMetrics : IDisposable
         _recommendation = _meter.CreateHistogram<double>("reco.recommendation.duration", "ms", "Time to read one user and rank its items",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000] });
     }
-
-    // The latest recommendation latencies, for the dashboard's percentiles: a ring overwritten in turn.
-    private readonly double[] _recent = new double[4096];
-    private long _recommendations;
 
     /// <summary>Recommendations computed here since the node started.</summary>
     public long Recommendations => Interlocked.Read(ref _recommendations);
