@@ -78,3 +78,26 @@ public sealed class TextSignalTests(TextModelTests.Model model, Xunit.Abstractio
         Assert.True(others <= 0.2, $"and of {others:P0} of the crime and horror fans");
     }
 }
+
+public sealed class TagsFileTests
+{
+    [Fact]
+    public void The_tags_users_wrote_are_read_as_tag_events_with_their_text_and_bad_rows_are_counted()
+    {
+        var folder = Enumerable.Range(0, 8).Select(up => Path.Combine([AppContext.BaseDirectory, .. Enumerable.Repeat("..", up), "data", "movielens-small"]))
+            .First(d => File.Exists(Path.Combine(d, "tags.csv")));
+        using (var reader = new StreamReader(Path.Combine(folder, "tags.csv")))
+        {
+            var (events, malformed, _) = TagsFile.Read(reader);
+            Assert.Equal(3_683, events.Count);
+            Assert.Equal(0, malformed);
+            Assert.All(events, e => Assert.True(e.Type == EventType.Tag && !string.IsNullOrWhiteSpace(e.Text)));
+            Assert.Equal(new BehaviourEvent("2", "60756", EventType.Tag, null, 1_445_714_994_000) { Text = "funny" }, events[0]);
+        }
+
+        var (read, bad, examples) = TagsFile.Read(new StringReader("userId,movieId,tag,timestamp\n7,1,\"dark, funny\",1000\n7,2,,1000\n7,3,x,soon\n"));
+        Assert.Equal("dark, funny", Assert.Single(read).Text);
+        Assert.Equal(2, bad);
+        Assert.Equal(["line 3: empty user, item or tag", "line 4: timestamp 'soon' is not epoch seconds"], examples);
+    }
+}

@@ -42,6 +42,11 @@ internal static class DemoCommand
         using (var reader = new StreamReader(ratingsFile)) log = RatingsFile.Read(reader);
         var ratings = log.Ratings.OrderBy(r => r.Timestamp).Take(limit).ToList();
         var tagsFile = Path.Combine(data.FullName, "tags.csv");
+        // The tags users wrote stream in with their ratings, up to the last rating's time: they move profiles by what they say.
+        List<BehaviourEvent> tags = [];
+        if (File.Exists(tagsFile) && ratings.Count > 0)
+            using (var reader = new StreamReader(tagsFile)) tags = [.. TagsFile.Read(reader).Events.Where(t => t.Timestamp <= ratings[^1].Timestamp)];
+        var stream = ratings.Select(r => r.ToEvent()).Concat(tags).OrderBy(e => e.Timestamp).ToList();
         var items = ItemTextFile.Read(Path.Combine(data.FullName, "movies.csv"), File.Exists(tagsFile) ? tagsFile : null).Items;
         var titles = items.ToDictionary(i => i.ItemId, i => i.Title);
         // The language model embeds the catalogue once per machine (about a minute on two cores); shown here rather
@@ -66,14 +71,14 @@ internal static class DemoCommand
         var clock = Stopwatch.StartNew();
         using (var producer = EventProducer.Create(kafka))
         {
-            foreach (var r in ratings) producer.Produce(r.ToEvent());
+            foreach (var e in stream) producer.Produce(e);
             // A few records that are not events: they go to the dead-letter topic and stop nothing.
             producer.ProduceRaw("demo", "not json"u8.ToArray());
             producer.ProduceRaw("demo", Encoding.UTF8.GetBytes("""{"userId":"demo","itemId":"1","type":"teleport","ts":946684800000}"""));
             producer.ProduceRaw("demo", null);
             producer.Flush(TimeSpan.FromSeconds(60));
         }
-        AnsiConsole.MarkupLineInterpolated($"produced {ratings.Count:N0} ratings and 3 malformed records in {clock.Elapsed.TotalSeconds:F1} s");
+        AnsiConsole.MarkupLineInterpolated($"produced {ratings.Count:N0} ratings, {tags.Count:N0} tags and 3 malformed records in {clock.Elapsed.TotalSeconds:F1} s");
 
         var context = server.Node.Context;
         var deadline = Stopwatch.StartNew();
@@ -81,9 +86,9 @@ internal static class DemoCommand
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async ctx =>
             {
-                var task = ctx.AddTask("consuming", maxValue: ratings.Count);
+                var task = ctx.AddTask("consuming", maxValue: stream.Count);
                 var (lastApplied, lastAt) = (0L, Stopwatch.GetTimestamp());
-                while ((context.Applied < ratings.Count || server.Node.DeadLetters < 3) && deadline.Elapsed < TimeSpan.FromSeconds(90) && !cancel.IsCancellationRequested)
+                while ((context.Applied < stream.Count || server.Node.DeadLetters < 3) && deadline.Elapsed < TimeSpan.FromSeconds(90) && !cancel.IsCancellationRequested)
                 {
                     await Task.Delay(250, CancellationToken.None);
                     var applied = context.Applied;
@@ -99,7 +104,7 @@ internal static class DemoCommand
         while (server.Node.EventsFolded < context.Applied && deadline.Elapsed < TimeSpan.FromSeconds(100)) await Task.Delay(100, CancellationToken.None);
         AnsiConsole.MarkupLineInterpolated(
             $"applied {context.Applied:N0} events in {clock.Elapsed.TotalSeconds:F1} s; {server.Node.DeadLetters} records went to {kafka.DeadLetterTopic}; model version {server.Node.Model.Current.Version}");
-        if (context.Applied < ratings.Count) return 1;
+        if (context.Applied < stream.Count) return 1;
 
         var active = ratings.GroupBy(r => r.UserId).OrderByDescending(g => g.Count()).Select(g => g.Key).Take(3).Append("someone-new");
         foreach (var user in active)

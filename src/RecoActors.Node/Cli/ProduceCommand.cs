@@ -9,7 +9,8 @@ using Spectre.Console;
 namespace RecoActors.Node.Cli;
 
 /// <summary>
-/// <c>reco produce</c>: a ratings file (MovieLens <c>ratings.csv</c> or <c>u.data</c>) or a JSON-lines file of events
+/// <c>reco produce</c>: a ratings file (MovieLens <c>ratings.csv</c> or <c>u.data</c>), a tags file (<c>tags.csv</c>, as tag
+/// events with their text) or a JSON-lines file of events
 /// into the events topic, keyed by user, in file order, with progress. JSON lines go as they are: a line that is not
 /// a valid event still goes, and the nodes send it to the dead-letter topic with its reason.
 /// </summary>
@@ -17,7 +18,7 @@ internal static class ProduceCommand
 {
     public static Command Create()
     {
-        var file = new Argument<FileInfo>("file") { Description = "ratings.csv, u.data, or a .jsonl file of events." };
+        var file = new Argument<FileInfo>("file") { Description = "ratings.csv, u.data, tags.csv, or a .jsonl file of events." };
         var bootstrap = new Option<string>("--bootstrap-servers")
         {
             Description = "Kafka brokers (host:port,…); default: RECO__KAFKA__BOOTSTRAPSERVERS.",
@@ -26,7 +27,7 @@ internal static class ProduceCommand
         var topic = new Option<string>("--topic") { Description = "The events topic.", DefaultValueFactory = _ => new KafkaOptions().EventsTopic };
         var rate = new Option<int>("--rate") { Description = "At most this many records per second (0: as fast as Kafka takes them)." };
         rate.Validators.Add(r => { if (r.GetValue(rate) < 0) r.AddError("--rate must be 0 or positive"); });
-        var command = new Command("produce", "Write a ratings or JSON-lines file to the events topic, keyed by user id.") { file, bootstrap, topic, rate };
+        var command = new Command("produce", "Write a ratings, tags or JSON-lines file to the events topic, keyed by user id.") { file, bootstrap, topic, rate };
         command.SetAction(parse => Run(parse.GetValue(file)!, parse.GetValue(bootstrap)!, parse.GetValue(topic)!, parse.GetValue(rate)));
         return command;
     }
@@ -100,6 +101,13 @@ internal static class ProduceCommand
                 lines.Add((EventCodec.TryDecode(bytes, EventRules.Default, out var ev, out _) ? ev.UserId : null, bytes));
             }
             return lines;
+        }
+        if (TagsFile.IsHeader(File.ReadLines(file.FullName).FirstOrDefault()))
+        {
+            // What users wrote: tag events, each with its text, which move the profile towards what it says.
+            var (events, malformed, examples) = TagsFile.Read(reader);
+            if (malformed > 0) Console.Error.WriteLine($"reco produce: skipped {malformed} malformed rows, e.g. {string.Join("; ", examples.Take(3))}");
+            return [.. events.Select(e => ((string?)e.UserId, EventCodec.Encode(e)))];
         }
         var log = RatingsFile.Read(reader);
         if (log.Malformed > 0) Console.Error.WriteLine($"reco produce: skipped {log.Malformed} malformed rows, e.g. {string.Join("; ", log.MalformedExamples.Take(3))}");
