@@ -38,6 +38,9 @@ public static class ClusterDiscovery
         {
             options.ContactPointDiscovery.ServiceName = DiscoverySettings.ServiceName;
             options.ContactPointDiscovery.RequiredContactPointsNr = discovery.RequiredContactPoints;
+            // A peer still starting (its JIT, Kafka metadata, the language model: seconds on two cores) is not a failed
+            // contact point; Akka's 3 s default declared it one, at error level, and rediscovered.
+            options.ContactPoint.ProbingFailureTimeout = TimeSpan.FromSeconds(20);
             if (discovery.Method == DiscoverySettings.Kubernetes)
                 options.ContactPointDiscovery.PortName = DiscoverySettings.ManagementPortName;
             // Listed endpoints carry their ports, and on one machine every node has the same host: keep them all.
