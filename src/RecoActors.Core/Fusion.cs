@@ -47,7 +47,7 @@ public static class Fusion
 
     /// <summary>The items a user's ranking is chosen from (for tests): popularity on cold start.</summary>
     internal static HashSet<int> Candidates(Profile profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude) =>
-        Query.Of(profile, snapshot, exclude) is { } query ? query.Candidates() : [.. Popular(profile, snapshot, int.MaxValue, exclude).Select(p => p.Item)];
+        Query.Of(profile, snapshot, exclude) is { } query ? [.. query.Candidates()] : [.. Popular(profile, snapshot, int.MaxValue, exclude).Select(p => p.Item)];
 
     /// <summary>w_k ∝ exp(−β‖p − c_k‖²) over the nearest few segments that hold any weight, summing to 1.</summary>
     internal static (int Segment, float Weight)[] Memberships(ReadOnlySpan<float> unit, ModelSnapshot snapshot)
@@ -72,6 +72,28 @@ public static class Fusion
         return result;
     }
 
+    /// <summary>
+    /// A thread's working tables for its queries, cleared and reused: a ranking's co-visitation scores and candidates
+    /// are a few thousand entries, and allocating them per request (about 110 kB) was most of what a serving node
+    /// allocated, so of its collections' pauses in the latency tail.
+    /// </summary>
+    private sealed class Scratch
+    {
+        [ThreadStatic] private static Scratch? t_current;
+
+        public readonly Dictionary<int, float> Related = [];
+        public readonly HashSet<int> Candidates = [];
+
+        /// <summary>This thread's tables, emptied. A query uses them only until its ranking returns (nothing ranks re-entrantly).</summary>
+        public static Scratch Take()
+        {
+            var scratch = t_current ??= new Scratch();
+            scratch.Related.Clear();
+            scratch.Candidates.Clear();
+            return scratch;
+        }
+    }
+
     /// <summary>One user's question to one snapshot: the unit profile, memberships and co-visitation scores.</summary>
     private sealed class Query
     {
@@ -79,7 +101,8 @@ public static class Fusion
         private readonly ModelSnapshot _snapshot;
         private readonly IReadOnlySet<int>? _exclude;
         private readonly float[] _unit;
-        private readonly Dictionary<int, float> _related = [];
+        private readonly Dictionary<int, float> _related;
+        private readonly HashSet<int> _candidates;
         private readonly float _relatedScale;
 
         private Query(Profile profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude, float[] unit)
@@ -88,6 +111,9 @@ public static class Fusion
             _snapshot = snapshot;
             _exclude = exclude;
             _unit = unit;
+            var scratch = Scratch.Take();
+            _related = scratch.Related;
+            _candidates = scratch.Candidates;
             Memberships = Fusion.Memberships(unit, snapshot);
 
             // V(c) = Σ over the latest positive items j of cosine(j, c) over co-visitation; scaled so the best is 1.
@@ -95,11 +121,12 @@ public static class Fusion
             for (var i = 0; i < anchors; i++)
             {
                 var j = profile.RecentPositives.Newest(i);
-                if (j >= snapshot.Neighbors.Length || snapshot.Neighbors[j] is not { } neighbours) continue;
+                if (snapshot.Neighbors[j] is not { } neighbours) continue;
                 foreach (var (c, s) in neighbours)
                     if (Allowed(c)) _related[c] = _related.GetValueOrDefault(c) + s;
             }
-            var max = _related.Count == 0 ? 0f : _related.Values.Max();
+            var max = 0f;
+            foreach (var v in _related.Values) max = Math.Max(max, v);
             _relatedScale = max > 0 ? snapshot.Options.CoVisitWeight / max : 0f;
         }
 
@@ -117,25 +144,32 @@ public static class Fusion
 
         private bool Allowed(int item) => !_profile.Seen.Contains(item) && (_exclude is null || !_exclude.Contains(item));
 
+        /// <summary>The candidates, in this thread's scratch set: read them before the thread ranks again.</summary>
         public HashSet<int> Candidates()
         {
-            var candidates = new HashSet<int>(_related.Keys);
+            var candidates = _candidates;
+            candidates.Clear();
+            candidates.UnionWith(_related.Keys);
             foreach (var (k, _) in Memberships)
                 foreach (var (item, _) in _snapshot.Items[k].Ranked)
                     if (Allowed(item)) candidates.Add(item);
 
             // The scan over the whole catalog reads bytes, not floats; candidates are scored exactly afterwards.
             var near = new TopK(_snapshot.Options.NearestItems);
-            var rows = _snapshot.QuantizedItemVectors.AsSpan();
+            var rows = _snapshot.QuantizedItemVectors;
             var query = Quantized.Query(_unit);
-            var d = _snapshot.Options.Dimension;
+            var d = rows.Dimension;
             var bar = Math.Max(0f, near.Bar);
-            for (var item = 0; item < _snapshot.ItemCount; item++)
+            for (var b = 0; b < rows.Blocks; b++)
             {
-                var dot = Quantized.Dot(rows.Slice(item * d, d), query);
-                if (dot <= bar || !Allowed(item)) continue;
-                near.Offer(item, dot);
-                bar = Math.Max(0f, near.Bar);
+                var block = rows.Block(b);
+                for (int r = 0, item = b * rows.BlockRows; r < block.Length; r += d, item++)
+                {
+                    var dot = Quantized.Dot(block.Slice(r, d), query);
+                    if (dot <= bar || !Allowed(item)) continue;
+                    near.Offer(item, dot);
+                    bar = Math.Max(0f, near.Bar);
+                }
             }
             foreach (var (item, _) in near.Drain()) candidates.Add(item);
             return candidates;

@@ -39,6 +39,12 @@ public sealed partial class GlobalModel
     private double[] _rowWeight = [], _rankedWeight = [];
     // Scratch for ranking a row.
     private float[] _scores = [];
+    // The rows the last snapshot published, and the items whose rows changed since: the next snapshot shares the rest.
+    private RowTable<float[]> _keys = RowTable<float[]>.Empty;
+    private QuantizedRows _quantized;
+    private RowTable<(int Item, float Score)[]> _neighborRows = RowTable<(int Item, float Score)[]>.Empty;
+    private readonly HashSet<int> _changedKeys = [], _changedNeighbors = [];
+    private readonly float[] _keyScratch;
     private long _epoch = long.MinValue;
     private long _time = long.MinValue;
     private long _version;
@@ -60,6 +66,8 @@ public sealed partial class GlobalModel
         _d = options.Dimension;
         _segments = new Segment[_k];
         _before = new float[_k * _d];
+        _keyScratch = new float[_d];
+        _quantized = QuantizedRows.Empty(_d);
         var random = new Random(options.Seed);
         for (var k = 0; k < _k; k++)
         {
@@ -89,6 +97,7 @@ public sealed partial class GlobalModel
         while (_content.Count <= item) _content.Add(null);
         var unit = new float[_d];
         _content[item] = Vectors.Normalize(vector, unit) ? unit : null;
+        _changedKeys.Add(item);
     }
 
     /// <summary>A new, empty partial against the current snapshot.</summary>
@@ -135,6 +144,7 @@ public sealed partial class GlobalModel
             while (_collaborative.Count <= item) _collaborative.Add(null);
             var c = _collaborative[item] ??= new float[_d];
             Vectors.AddScaled(c, v, (float)scale);
+            _changedKeys.Add(item);
         }
         FoldCoVisits(merged, scale);
         return new SegmentFold(decay, scale);
@@ -268,6 +278,7 @@ public sealed partial class GlobalModel
             _rowWeight[a] = weight;
         }
         _neighbors[a] = top.Drain();
+        _changedNeighbors.Add(a);
         _rankedWeight[a] = _rowWeight[a];
     }
 
@@ -299,6 +310,8 @@ public sealed partial class GlobalModel
         foreach (var segment in _segments) segment.Rebase(factor);
         foreach (var key in _popularity.Keys.ToList()) _popularity[key] *= factor;
         foreach (var c in _collaborative) if (c is not null) Vectors.Scale(c, (float)factor);
+        // Every collaborative vector changed in its last bits: every key row is made again.
+        ForgetPublishedRows();
         foreach (var row in _coVisits.Values) foreach (var key in row.Keys.ToList()) row[key] *= factor;
         for (var i = 0; i < _rowWeight.Length; i++)
         {
@@ -329,28 +342,46 @@ public sealed partial class GlobalModel
         // Shards add items to the catalog while this runs: take the ids once, so the snapshot's ids and vector rows agree.
         var ids = _catalog.Snapshot();
         var n = ids.Length;
-        var vectors = new float[n * _d];
-        var share = _options.CollaborativeShare;
-        Span<float> collab = stackalloc float[_d];
-        for (var item = 0; item < n; item++)
-        {
-            var row = vectors.AsSpan(item * _d, _d);
-            var content = item < _content.Count ? _content[item] : null;
-            var hasCollab = item < _collaborative.Count && _collaborative[item] is { } c && Vectors.Normalize(c, collab);
-            if (content is null && !hasCollab) continue;
-            if (content is null) collab.CopyTo(row);
-            else if (!hasCollab) content.CopyTo(row);
-            else
-            {
-                Vectors.AddScaled(row, collab, share);
-                Vectors.AddScaled(row, content, 1 - share);
-                Vectors.Normalize(row, row);
-            }
-        }
+        _keys = _keys.With(n, _changedKeys, KeyRow);
+        _quantized = _quantized.With(n, _changedKeys, _keys);
+        _neighborRows = _neighborRows.With(Math.Max(_neighbors.Length, _neighborRows.Count), _changedNeighbors, item => _neighbors[item]);
+        // Rows of items past the ids taken stay changed: the next snapshot makes them.
+        _changedKeys.RemoveWhere(item => item < n);
+        _changedNeighbors.Clear();
         var centroids = new float[_k * _d];
         for (var k = 0; k < _k; k++) _segments[k].Centroid.CopyTo(centroids.AsSpan(k * _d, _d));
         var popular = SegmentItems.Top(_popularity, Math.Max(1000, _options.SegmentTopItems));
         return new ModelSnapshot(_options, _version, _epoch == long.MinValue ? long.MinValue : _epoch, _time,
-            centroids, [.. _segments.Select(segment => segment.Weight)], drift, reseeded, tops, popular, vectors, ids, (((int, float)[][])_neighbors.Clone()), _content, _text);
+            centroids, [.. _segments.Select(segment => segment.Weight)], drift, reseeded, tops, popular, _keys, _quantized, ids, _neighborRows, _content, _text);
+    }
+
+    /// <summary>
+    /// An item's unit key vector: its collaborative vector (normalised) blended with its content vector, or null with
+    /// neither. Made once per change of either; the snapshots between share it.
+    /// </summary>
+    private float[]? KeyRow(int item)
+    {
+        var content = item < _content.Count ? _content[item] : null;
+        var collab = item < _collaborative.Count && _collaborative[item] is { } c && Vectors.Normalize(c, _keyScratch) ? _keyScratch : null;
+        if (content is null && collab is null) return null;
+        var row = new float[_d];
+        if (content is null) collab!.CopyTo(row);
+        else if (collab is null) content.CopyTo(row);
+        else
+        {
+            var share = _options.CollaborativeShare;
+            Vectors.AddScaled(row, collab, share);
+            Vectors.AddScaled(row, content, 1 - share);
+            Vectors.Normalize(row, row);
+        }
+        return row;
+    }
+
+    /// <summary>The next snapshot makes every row again (its inputs all changed, or were loaded).</summary>
+    private void ForgetPublishedRows()
+    {
+        _keys = RowTable<float[]>.Empty;
+        _quantized = QuantizedRows.Empty(_d);
+        _neighborRows = RowTable<(int Item, float Score)[]>.Empty;
     }
 }

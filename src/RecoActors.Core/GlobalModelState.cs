@@ -127,6 +127,7 @@ public sealed partial class GlobalModel
             (_epoch, _time, _version) = (epoch, time, version);
             // The snapshot a fold would have published, less its drift: the tops as the segments rank them now.
             var ranking = Ranking();
+            ForgetPublishedRows();
             Current = Publish([.. _segments.Select(segment => segment.Rank(ranking))], new double[_k], []);
         }
         catch (EndOfStreamException)

@@ -8,7 +8,8 @@ namespace RecoActors.Core;
 public sealed class ModelSnapshot
 {
     internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights, double[] drift, int[] reseeded,
-        SegmentItems[] segmentItems, SegmentItems popular, float[] itemVectors, string[] itemIds, (int Item, float Score)[]?[] neighbors, IReadOnlyList<float[]?> content, ITextEmbedder? text)
+        SegmentItems[] segmentItems, SegmentItems popular, RowTable<float[]> itemVectors, QuantizedRows quantizedItemVectors, string[] itemIds,
+        RowTable<(int Item, float Score)[]> neighbors, IReadOnlyList<float[]?> content, ITextEmbedder? text)
     {
         Options = options;
         Version = version;
@@ -25,18 +26,22 @@ public sealed class ModelSnapshot
         Neighbors = neighbors;
         Content = content;
         Text = text;
-        QuantizedItemVectors = Quantized.From(itemVectors);
+        QuantizedItemVectors = quantizedItemVectors;
+        _noVector = new float[options.Dimension];
     }
 
-    /// <summary><see cref="ItemVectors"/> as signed bytes, for the nearest-item scan.</summary>
-    internal sbyte[] QuantizedItemVectors { get; }
+    // The key vector of an item that has none yet.
+    private readonly float[] _noVector;
+
+    /// <summary><see cref="ItemVectors"/> as signed bytes, for the nearest-item scan (zeros: no vector yet).</summary>
+    internal QuantizedRows QuantizedItemVectors { get; }
 
     /// <summary>Each item's nearest items by cosine over co-visitation, best first (null: none yet).</summary>
-    internal (int Item, float Score)[]?[] Neighbors { get; }
+    internal RowTable<(int Item, float Score)[]> Neighbors { get; }
 
     /// <summary>The items most often taken close to <paramref name="item"/> by the same users, best first.</summary>
     public IReadOnlyList<(string ItemId, float Score)> Related(int item) =>
-        item < Neighbors.Length && Neighbors[item] is { } n ? [.. n.Select(x => (IdOf(x.Item), x.Score))] : [];
+        Neighbors[item] is { } n ? [.. n.Select(x => (IdOf(x.Item), x.Score))] : [];
 
     /// <summary>Unit content (or external) vectors by item index, null where none: configuration, fixed before events flow.</summary>
     internal IReadOnlyList<float[]?> Content { get; }
@@ -96,8 +101,8 @@ public sealed class ModelSnapshot
     /// <summary>The most popular items, decayed, scaled so the best is 1.</summary>
     internal SegmentItems Popular { get; }
 
-    /// <summary>Unit item key vectors (learned collaborative blended with content), one row of d floats per item index (zeros: none yet).</summary>
-    internal float[] ItemVectors { get; }
+    /// <summary>Unit item key vectors (learned collaborative blended with content), a row of d floats per item index (null: none yet).</summary>
+    internal RowTable<float[]> ItemVectors { get; }
 
     /// <summary>Item ids by index, for the items this snapshot has vectors for.</summary>
     internal string[] ItemIds { get; }
@@ -116,7 +121,7 @@ public sealed class ModelSnapshot
 
     /// <summary>The unit key vector of an item (what profiles are matched against when ranking), or an empty span when this snapshot has none for it.</summary>
     public ReadOnlySpan<float> ItemVector(int item) =>
-        item < ItemCount ? ItemVectors.AsSpan(item * Options.Dimension, Options.Dimension) : [];
+        item < ItemCount ? ItemVectors[item] ?? _noVector : [];
 
     /// <summary>Segment k's top items, best first, with scores in (0, 1].</summary>
     public IReadOnlyList<(string ItemId, float Score)> TopItems(int k, int count) =>

@@ -14,12 +14,10 @@ internal static class Quantized
     /// <summary>The scale a unit component is multiplied by.</summary>
     public const float Scale = 127f;
 
-    /// <summary>Quantizes float rows (components in [−1, 1]).</summary>
-    public static sbyte[] From(ReadOnlySpan<float> values)
+    /// <summary>Quantizes a float row (components in [−1, 1]) into <paramref name="destination"/>.</summary>
+    public static void Write(ReadOnlySpan<float> values, Span<sbyte> destination)
     {
-        var result = new sbyte[values.Length];
-        for (var i = 0; i < values.Length; i++) result[i] = (sbyte)Math.Clamp(MathF.Round(values[i] * Scale), -127, 127);
-        return result;
+        for (var i = 0; i < values.Length; i++) destination[i] = (sbyte)Math.Clamp(MathF.Round(values[i] * Scale), -127, 127);
     }
 
     /// <summary>The query as 16-bit integers, so products of a row and the query fit pairwise adds.</summary>
