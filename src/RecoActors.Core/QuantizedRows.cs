@@ -5,10 +5,10 @@ namespace RecoActors.Core;
 /// the nearest-item scan; immutable, and the next version shares every block that holds no changed row.
 /// </summary>
 /// <remarks>
-/// Rows stay contiguous within a block because the scan reads every row of the catalogue per ranking: rows as
-/// separate arrays, scattered over the heap, made each ranking's scan a chase of cache misses (measured: the serving
-/// benchmark's median over HTTP went from 1.8 ms to 4–9 ms). Blocks keep it a stream, and keep a fold's copies off the
-/// large-object heap.
+/// Rows stay contiguous within a block because the scan reads every row of the catalogue per ranking, and rows as
+/// separate arrays scattered over the heap would make it a chase of pointers (tried: the serving benchmark got worse,
+/// though in runs that the JIT's tiering also disturbed, so the share of each is not known). Blocks keep the scan a
+/// stream and keep a fold's copies off the large-object heap.
 /// </remarks>
 internal sealed class QuantizedRows
 {
