@@ -144,11 +144,10 @@ public static class Fusion
 
         private bool Allowed(int item) => !_profile.Seen.Contains(item) && (_exclude is null || !_exclude.Contains(item));
 
-        /// <summary>The candidates, in this thread's scratch set: read them before the thread ranks again.</summary>
+        /// <summary>The candidates (once per query), in this thread's scratch set: read them before the thread ranks again.</summary>
         public HashSet<int> Candidates()
         {
             var candidates = _candidates;
-            candidates.Clear();
             candidates.UnionWith(_related.Keys);
             foreach (var (k, _) in Memberships)
                 foreach (var (item, _) in _snapshot.Items[k].Ranked)

@@ -344,7 +344,7 @@ public sealed partial class GlobalModel
         var n = ids.Length;
         _keys = _keys.With(n, _changedKeys, KeyRow);
         _quantized = _quantized.With(n, _changedKeys, _keys);
-        _neighborRows = _neighborRows.With(Math.Max(_neighbors.Length, _neighborRows.Count), _changedNeighbors, item => _neighbors[item]);
+        _neighborRows = _neighborRows.With(_neighbors.Length, _changedNeighbors, item => _neighbors[item]);
         // Rows of items past the ids taken stay changed: the next snapshot makes them.
         _changedKeys.RemoveWhere(item => item < n);
         _changedNeighbors.Clear();
