@@ -47,7 +47,7 @@ public static class Fusion
 
     /// <summary>The items a user's ranking is chosen from (for tests): popularity on cold start.</summary>
     internal static HashSet<int> Candidates(Profile profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude) =>
-        Query.Of(profile, snapshot, exclude) is { } query ? [.. query.Candidates()] : [.. Popular(profile, snapshot, int.MaxValue, exclude).Select(p => p.Item)];
+        Query.Of(profile, snapshot, exclude) is { } query ? [.. query.Candidates().ToArray()] : [.. Popular(profile, snapshot, int.MaxValue, exclude).Select(p => p.Item)];
 
     /// <summary>w_k ∝ exp(−β‖p − c_k‖²) over the nearest few segments that hold any weight, summing to 1.</summary>
     internal static (int Segment, float Weight)[] Memberships(ReadOnlySpan<float> unit, ModelSnapshot snapshot)
@@ -73,24 +73,70 @@ public static class Fusion
     }
 
     /// <summary>
-    /// A thread's working tables for its queries, cleared and reused: a ranking's co-visitation scores and candidates
-    /// are a few thousand entries, and allocating them per request (about 110 kB) was most of what a serving node
-    /// allocated, so of its collections' pauses in the latency tail.
+    /// A thread's working table for its queries, reused: one entry per item a query touches (its co-visitation sum and
+    /// its segments' terms), found through arrays indexed by item and stamped with the query, so nothing is hashed and
+    /// nothing is cleared between queries.
     /// </summary>
+    /// <remarks>
+    /// Allocating a ranking's tables per request (about 110 kB) was most of what a serving node allocated; hashed
+    /// tables reused and cleared per query still spent a third of a ranking hashing and zeroing them.
+    /// </remarks>
     private sealed class Scratch
     {
         [ThreadStatic] private static Scratch? t_current;
 
-        public readonly Dictionary<int, float> Related = [];
-        public readonly HashSet<int> Candidates = [];
+        private int[] _stamp = [], _entryOf = [];
+        private int _query;
 
-        /// <summary>This thread's tables, emptied. A query uses them only until its ranking returns (nothing ranks re-entrantly).</summary>
-        public static Scratch Take()
+        /// <summary>The entries of this query, in the order first touched: item, co-visitation sum, and per segment slot its term (if the item is in that segment's top).</summary>
+        public int Count;
+        public int[] Items = new int[1024];
+        public float[] Related = new float[1024];
+        public float[] SegmentTerm = [];
+        public bool[] InSegment = [];
+        public int Slots;
+
+        /// <summary>This thread's table, empty, for a query over <paramref name="slots"/> segments. A query uses it only until its ranking returns (nothing ranks re-entrantly).</summary>
+        public static Scratch Take(int slots)
         {
             var scratch = t_current ??= new Scratch();
-            scratch.Related.Clear();
-            scratch.Candidates.Clear();
+            scratch.Count = 0;
+            scratch.Slots = slots;
+            if (scratch.SegmentTerm.Length < scratch.Items.Length * slots) (scratch.SegmentTerm, scratch.InSegment) = (new float[scratch.Items.Length * slots], new bool[scratch.Items.Length * slots]);
+            if (++scratch._query == int.MaxValue)
+            {
+                Array.Clear(scratch._stamp);
+                scratch._query = 1;
+            }
             return scratch;
+        }
+
+        /// <summary>The item's entry in this query, or -1.</summary>
+        public int Find(int item) => item < _stamp.Length && _stamp[item] == _query ? _entryOf[item] : -1;
+
+        /// <summary>The item's entry in this query, added (with nothing summed yet) if it has none.</summary>
+        public int Add(int item)
+        {
+            if (item >= _stamp.Length)
+            {
+                var size = Math.Max(item + 1, 2 * _stamp.Length);
+                Array.Resize(ref _stamp, size);
+                Array.Resize(ref _entryOf, size);
+            }
+            if (_stamp[item] == _query) return _entryOf[item];
+            if (Count == Items.Length)
+            {
+                Array.Resize(ref Items, 2 * Count);
+                Array.Resize(ref Related, 2 * Count);
+                Array.Resize(ref SegmentTerm, 2 * Count * Slots);
+                Array.Resize(ref InSegment, 2 * Count * Slots);
+            }
+            var entry = Count++;
+            (_stamp[item], _entryOf[item]) = (_query, entry);
+            Items[entry] = item;
+            Related[entry] = 0f;
+            InSegment.AsSpan(entry * Slots, Slots).Clear();
+            return entry;
         }
     }
 
@@ -101,8 +147,7 @@ public static class Fusion
         private readonly ModelSnapshot _snapshot;
         private readonly IReadOnlySet<int>? _exclude;
         private readonly float[] _unit;
-        private readonly Dictionary<int, float> _related;
-        private readonly HashSet<int> _candidates;
+        private readonly Scratch _scratch;
         private readonly float _relatedScale;
 
         private Query(Profile profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude, float[] unit)
@@ -111,10 +156,8 @@ public static class Fusion
             _snapshot = snapshot;
             _exclude = exclude;
             _unit = unit;
-            var scratch = Scratch.Take();
-            _related = scratch.Related;
-            _candidates = scratch.Candidates;
             Memberships = Fusion.Memberships(unit, snapshot);
+            var scratch = _scratch = Scratch.Take(Memberships.Length);
 
             // V(c) = Σ over the latest positive items j of cosine(j, c) over co-visitation; scaled so the best is 1.
             var anchors = Math.Min(snapshot.Options.CoVisitAnchors, profile.RecentPositives.Count);
@@ -123,10 +166,14 @@ public static class Fusion
                 var j = profile.RecentPositives.Newest(i);
                 if (snapshot.Neighbors[j] is not { } neighbours) continue;
                 foreach (var (c, s) in neighbours)
-                    if (Allowed(c)) _related[c] = _related.GetValueOrDefault(c) + s;
+                {
+                    if (!Allowed(c)) continue;
+                    var entry = scratch.Add(c);
+                    scratch.Related[entry] += s;
+                }
             }
             var max = 0f;
-            foreach (var v in _related.Values) max = Math.Max(max, v);
+            foreach (var v in scratch.Related.AsSpan(0, scratch.Count)) max = Math.Max(max, v);
             _relatedScale = max > 0 ? snapshot.Options.CoVisitWeight / max : 0f;
         }
 
@@ -140,18 +187,28 @@ public static class Fusion
 
         public float PersonalTerm(int item) => _snapshot.Options.PersonalWeight * Vectors.Dot(_unit, _snapshot.ItemVector(item));
 
-        public float RelatedTerm(int item) => _related.GetValueOrDefault(item) * _relatedScale;
+        public float RelatedTerm(int item) => (_scratch.Find(item) is var e and >= 0 ? _scratch.Related[e] : 0f) * _relatedScale;
 
         private bool Allowed(int item) => !_profile.Seen.Contains(item) && (_exclude is null || !_exclude.Contains(item));
 
-        /// <summary>The candidates (once per query), in this thread's scratch set: read them before the thread ranks again.</summary>
-        public HashSet<int> Candidates()
+        /// <summary>
+        /// The candidates (once per query), in this thread's scratch table: the co-visited items, the memberships'
+        /// top items (with their terms), and the items nearest the profile. Read them before the thread ranks again.
+        /// </summary>
+        public ReadOnlySpan<int> Candidates()
         {
-            var candidates = _candidates;
-            candidates.UnionWith(_related.Keys);
-            foreach (var (k, _) in Memberships)
-                foreach (var (item, _) in _snapshot.Items[k].Ranked)
-                    if (Allowed(item)) candidates.Add(item);
+            var scratch = _scratch;
+            var sigma = _snapshot.Options.SegmentWeight;
+            for (var slot = 0; slot < Memberships.Length; slot++)
+            {
+                var (k, w) = Memberships[slot];
+                foreach (var (item, m) in _snapshot.Items[k].Ranked)
+                {
+                    if (!Allowed(item)) continue;
+                    var at = scratch.Add(item) * scratch.Slots + slot;
+                    (scratch.SegmentTerm[at], scratch.InSegment[at]) = (sigma * w * m, true);
+                }
+            }
 
             // The scan over the whole catalog reads bytes, not floats; candidates are scored exactly afterwards.
             var near = new TopK(_snapshot.Options.NearestItems);
@@ -170,19 +227,23 @@ public static class Fusion
                     bar = Math.Max(0f, near.Bar);
                 }
             }
-            foreach (var (item, _) in near.Drain()) candidates.Add(item);
-            return candidates;
+            foreach (var (item, _) in near.Drain()) scratch.Add(item);
+            return scratch.Items.AsSpan(0, scratch.Count);
         }
 
         public (int Item, float Score)[] Rank(int count)
         {
             var top = new TopK(count);
-            var sigma = _snapshot.Options.SegmentWeight;
-            foreach (var item in Candidates())
+            var scratch = _scratch;
+            var candidates = Candidates();
+            var slots = scratch.Slots;
+            for (var e = 0; e < candidates.Length; e++)
             {
-                var score = PersonalTerm(item) + RelatedTerm(item);
-                foreach (var (k, w) in Memberships)
-                    if (_snapshot.Items[k].Lookup.TryGetValue(item, out var m)) score += sigma * w * m;
+                var item = candidates[e];
+                // The terms in the order a full score sums them (personal, related, then each membership), so the same bits.
+                var score = PersonalTerm(item) + scratch.Related[e] * _relatedScale;
+                for (int slot = 0, at = e * slots; slot < slots; slot++, at++)
+                    if (scratch.InSegment[at]) score += scratch.SegmentTerm[at];
                 top.Offer(item, score);
             }
             return top.Drain();
