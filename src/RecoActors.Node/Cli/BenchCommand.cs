@@ -164,15 +164,23 @@ internal static class BenchCommand
         return (new Measured(sorted, failures, seconds, gc), new Ingested(context.Applied - appliedBefore));
     }
 
-    /// <summary>Streams the sample on from <paramref name="next"/> at a steady rate until stopped; returns how many were produced.</summary>
+    /// <summary>
+    /// Streams the sample on from <paramref name="next"/> at a steady rate until stopped; returns how many were
+    /// produced. Past the end it streams the second half again, later by its span each time, so both measurements
+    /// run with events streaming in at the same rate (the sample alone lasts about 20 s at 2,000 events/s).
+    /// </summary>
     private static long Ingest(EventProducer producer, List<Rating> ratings, ref int next, int perSecond, CancellationToken stop)
     {
         if (perSecond <= 0) return 0;
+        var half = ratings.Count / 2;
+        var (length, span) = (ratings.Count - half, ratings[^1].Timestamp - ratings[half].Timestamp + 1);
         var clock = Stopwatch.StartNew();
         long sent = 0;
-        for (; next < ratings.Count && !stop.IsCancellationRequested; next++)
+        for (; !stop.IsCancellationRequested; next++)
         {
-            producer.Produce(ratings[next].ToEvent());
+            var (lap, at) = Math.DivRem(next - half, length);
+            var rating = ratings[half + at];
+            producer.Produce((rating with { Timestamp = rating.Timestamp + lap * span }).ToEvent());
             sent++;
             var ahead = TimeSpan.FromSeconds(sent / (double)perSecond) - clock.Elapsed;
             if (ahead > TimeSpan.FromMilliseconds(5)) Thread.Sleep(ahead);
