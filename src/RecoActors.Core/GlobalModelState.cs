@@ -13,11 +13,15 @@ public sealed partial class GlobalModel
 {
     private const byte StateVersion = 1;
 
+    // The state is megabytes: a new growing stream per save left several large-object-heap arrays behind each time.
+    private readonly MemoryStream _saved = new();
+
     /// <summary>Everything learned, little-endian and versioned. Call it from the thread that folds.</summary>
     public byte[] Save()
     {
         var ids = _catalog.Snapshot();
-        using var stream = new MemoryStream();
+        var stream = _saved;
+        stream.SetLength(0);
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(StateVersion);

@@ -57,7 +57,8 @@ public sealed class PartialExchange : IDisposable
         var count = Math.Max(1, (partial.Length + ChunkBytes - 1) / ChunkBytes);
         for (var i = 0; i < count; i++)
         {
-            var chunk = partial.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, partial.Length - i * ChunkBytes)).ToArray();
+            // One chunk is the partial itself: a copy would be one more large-object-heap array per fold (the producer copies it anyway).
+            var chunk = count == 1 ? partial : partial.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, partial.Length - i * ChunkBytes)).ToArray();
             var headers = new Headers
             {
                 { "reco.sender", Encoding.UTF8.GetBytes(_sender) },

@@ -48,7 +48,7 @@ public class PartialCodecTests
         var (partial, catalog) = Sample();
         var bytes = PartialCodec.Encode(partial, i => catalog[i]);
 
-        Assert.Contains("truncated", Assert.Throws<FormatException>(() => PartialCodec.Decode(bytes.AsSpan(0, bytes.Length / 2), catalog.GetOrAdd, Options)).Message);
+        Assert.Contains("truncated", Assert.Throws<FormatException>(() => PartialCodec.Decode(bytes[..(bytes.Length / 2)], catalog.GetOrAdd, Options)).Message);
         Assert.Contains("version", Assert.Throws<FormatException>(() => PartialCodec.Decode([9, .. bytes[1..]], catalog.GetOrAdd, Options)).Message);
         Assert.Contains("K=3", Assert.Throws<FormatException>(() => PartialCodec.Decode(bytes, catalog.GetOrAdd, Options with { Segments = 4 })).Message);
         Assert.Contains("trailing", Assert.Throws<FormatException>(() => PartialCodec.Decode([.. bytes, 0], catalog.GetOrAdd, Options)).Message);
