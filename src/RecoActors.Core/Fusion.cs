@@ -33,10 +33,7 @@ public static class Fusion
         for (var r = 0; r < ranked.Length; r++)
         {
             var (item, score) = ranked[r];
-            var shares = new List<SegmentShare>(query.Memberships.Length);
-            foreach (var (k, w) in query.Memberships)
-                if (snapshot.Items[k].Lookup.TryGetValue(item, out var m)) shares.Add(new SegmentShare(k, snapshot.Options.SegmentWeight * w * m));
-            items[r] = new RankedItem(snapshot.ItemId(item), score, query.PersonalTerm(item), query.RelatedTerm(item), shares);
+            items[r] = new RankedItem(snapshot.ItemId(item), score, query.PersonalTerm(item), query.RelatedTerm(item), query.SegmentShares(item));
         }
         return new Recommendation(items, false, [.. query.Memberships.Select(m => new SegmentShare(m.Segment, m.Weight))]);
     }
@@ -188,6 +185,17 @@ public static class Fusion
         public float PersonalTerm(int item) => _snapshot.Options.PersonalWeight * Vectors.Dot(_unit, _snapshot.ItemVector(item));
 
         public float RelatedTerm(int item) => (_scratch.Find(item) is var e and >= 0 ? _scratch.Related[e] : 0f) * _relatedScale;
+
+        /// <summary>The item's term from each membership whose top items hold it, the amounts its score summed.</summary>
+        public List<SegmentShare> SegmentShares(int item)
+        {
+            var shares = new List<SegmentShare>(Memberships.Length);
+            var e = _scratch.Find(item);
+            if (e < 0) return shares;
+            for (int slot = 0, at = e * _scratch.Slots; slot < _scratch.Slots; slot++, at++)
+                if (_scratch.InSegment[at]) shares.Add(new SegmentShare(Memberships[slot].Segment, _scratch.SegmentTerm[at]));
+            return shares;
+        }
 
         private bool Allowed(int item) => !_profile.Seen.Contains(item) && (_exclude is null || !_exclude.Contains(item));
 

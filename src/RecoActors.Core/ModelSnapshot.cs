@@ -148,7 +148,7 @@ public sealed class ModelSnapshot
     }
 }
 
-/// <summary>A ranked, bounded list of items with scores, and a lookup by item (immutable once made).</summary>
+/// <summary>A ranked, bounded list of items with scores (immutable once made).</summary>
 public sealed class SegmentItems
 {
     /// <summary>No items.</summary>
@@ -159,15 +159,10 @@ public sealed class SegmentItems
     {
         ArgumentNullException.ThrowIfNull(ranked);
         Ranked = ranked;
-        Lookup = new Dictionary<int, float>(ranked.Length);
-        foreach (var (item, score) in ranked) Lookup[item] = score;
     }
 
     /// <summary>The items by index, best first.</summary>
     public (int Item, float Score)[] Ranked { get; }
-
-    /// <summary>Each item's score.</summary>
-    public Dictionary<int, float> Lookup { get; }
 
     /// <summary>The top <paramref name="count"/> of a score table, scaled so the best is 1.</summary>
     internal static SegmentItems Top(IEnumerable<KeyValuePair<int, double>> scores, int count)
