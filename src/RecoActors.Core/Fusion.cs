@@ -4,8 +4,10 @@ namespace RecoActors.Core;
 /// Blends the segment models with the user's own history into a personal ranking:
 /// soft membership w_k ∝ exp(−β‖p − c_k‖²) over the nearest segments; candidates = their top items, the items
 /// nearest the profile, and the items most co-visited with the user's latest positive items;
-/// score = σ·Σ_k w_k·M_k(item) + λ·cos(p, e(item)) + μ·V(item); seen items never come back; optional MMR
-/// re-ranking for diversity. A user with no direction gets popularity (cold start).
+/// score = σ·Σ_k w_k·M_k(item) + λ·cos(p, e(item)) + μ·V(item) + ν·Σ_k w_k·V_k(item), where V_k is co-visitation
+/// among segment k's own users and σ, λ, μ, ν are the memberships' blend of their segments' learned weights
+/// (<see cref="Learn"/>); seen items never come back; optional MMR re-ranking for diversity. A user with no direction
+/// gets popularity (cold start).
 /// </summary>
 public static class Fusion
 {
@@ -35,7 +37,7 @@ public static class Fusion
             var (item, score) = ranked[r];
             items[r] = new RankedItem(snapshot.ItemId(item), score, query.PersonalTerm(item), query.RelatedTerm(item), query.SegmentShares(item));
         }
-        return new Recommendation(items, false, [.. query.Memberships.Select(m => new SegmentShare(m.Segment, m.Weight))]);
+        return new Recommendation(items, false, [.. query.Memberships.Select(m => new SegmentShare(m.Segment, m.Weight))]) { Weights = query.Weights };
     }
 
     /// <summary>The ranked item indexes and scores, without explanations: the fast path for evaluation.</summary>
@@ -85,11 +87,15 @@ public static class Fusion
         private int[] _stamp = [], _entryOf = [];
         private int _query;
 
-        /// <summary>The entries of this query, in the order first touched: item, co-visitation sum, and per segment slot its term (if the item is in that segment's top).</summary>
+        /// <summary>
+        /// The entries of this query, in the order first touched: item, co-visitation sum, and per segment slot its
+        /// segment-model term (if the item is in that segment's top) and its sum over the segment's own neighbours.
+        /// </summary>
         public int Count;
         public int[] Items = new int[1024];
         public float[] Related = new float[1024];
         public float[] SegmentTerm = [];
+        public float[] LocalTerm = [];
         public bool[] InSegment = [];
         public int Slots;
 
@@ -99,7 +105,8 @@ public static class Fusion
             var scratch = t_current ??= new Scratch();
             scratch.Count = 0;
             scratch.Slots = slots;
-            if (scratch.SegmentTerm.Length < scratch.Items.Length * slots) (scratch.SegmentTerm, scratch.InSegment) = (new float[scratch.Items.Length * slots], new bool[scratch.Items.Length * slots]);
+            if (scratch.SegmentTerm.Length < scratch.Items.Length * slots)
+                (scratch.SegmentTerm, scratch.LocalTerm, scratch.InSegment) = (new float[scratch.Items.Length * slots], new float[scratch.Items.Length * slots], new bool[scratch.Items.Length * slots]);
             if (++scratch._query == int.MaxValue)
             {
                 Array.Clear(scratch._stamp);
@@ -126,6 +133,7 @@ public static class Fusion
                 Array.Resize(ref Items, 2 * Count);
                 Array.Resize(ref Related, 2 * Count);
                 Array.Resize(ref SegmentTerm, 2 * Count * Slots);
+                Array.Resize(ref LocalTerm, 2 * Count * Slots);
                 Array.Resize(ref InSegment, 2 * Count * Slots);
             }
             var entry = Count++;
@@ -133,80 +141,130 @@ public static class Fusion
             Items[entry] = item;
             Related[entry] = 0f;
             InSegment.AsSpan(entry * Slots, Slots).Clear();
+            LocalTerm.AsSpan(entry * Slots, Slots).Clear();
             return entry;
         }
     }
 
-    /// <summary>One user's question to one snapshot: the unit profile, memberships and co-visitation scores.</summary>
+    /// <summary>
+    /// One user's question to one snapshot: the unit profile, memberships, the user's fusion weights (the memberships'
+    /// blend of their segments' learned weights) and the co-visitation sums of the candidates.
+    /// </summary>
     private sealed class Query
     {
-        private readonly Profile _profile;
         private readonly ModelSnapshot _snapshot;
+        private readonly SeenItems? _seen;
         private readonly IReadOnlySet<int>? _exclude;
         private readonly float[] _unit;
         private readonly Scratch _scratch;
-        private readonly float _relatedScale;
+        private readonly FusionWeights _weights;
+        // What turns each co-visitation sum into its feature in [0, 1]: one over the query's largest.
+        private readonly float _relatedScale, _localScale;
 
-        private Query(Profile profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude, float[] unit)
+        private Query(ModelSnapshot snapshot, float[] unit, RecentItems anchors, SeenItems? seen, IReadOnlySet<int>? exclude)
         {
-            _profile = profile;
             _snapshot = snapshot;
+            _seen = seen;
             _exclude = exclude;
             _unit = unit;
             Memberships = Fusion.Memberships(unit, snapshot);
+            _weights = FusionWeights.Blend(Memberships, snapshot.FusionWeights);
             var scratch = _scratch = Scratch.Take(Memberships.Length);
+            var options = snapshot.Options;
 
-            // V(c) = Σ over the latest positive items j of cosine(j, c) over co-visitation; scaled so the best is 1.
-            var anchors = Math.Min(snapshot.Options.CoVisitAnchors, profile.RecentPositives.Count);
-            for (var i = 0; i < anchors; i++)
+            // V(c) = Σ over the latest positive items j, newer ones weighing more, of cosine(j, c) over co-visitation.
+            var count = Math.Min(options.CoVisitAnchors, anchors.Count);
+            for (var i = 0; i < count; i++)
             {
-                var j = profile.RecentPositives.Newest(i);
-                if (snapshot.Neighbors[j] is not { } neighbours) continue;
+                if (snapshot.Neighbors[anchors.Newest(i)] is not { } neighbours) continue;
+                var a = AnchorWeight(options, i);
                 foreach (var (c, s) in neighbours)
                 {
                     if (!Allowed(c)) continue;
+                    // Add first: it may grow the arrays, and an indexing expression reads the array before its index.
                     var entry = scratch.Add(c);
-                    scratch.Related[entry] += s;
+                    scratch.Related[entry] += a * s;
                 }
             }
             var max = 0f;
             foreach (var v in scratch.Related.AsSpan(0, scratch.Count)) max = Math.Max(max, v);
-            _relatedScale = max > 0 ? snapshot.Options.CoVisitWeight / max : 0f;
+            _relatedScale = max > 0 ? 1f / max : 0f;
+
+            // The same over each membership's own neighbours (learned from its users only), weighted by the membership.
+            max = 0f;
+            if (_weights.Local > 0)
+            {
+                for (var slot = 0; slot < Memberships.Length; slot++)
+                {
+                    var (k, w) = Memberships[slot];
+                    var rows = snapshot.SegmentNeighbors[k];
+                    for (var i = 0; i < count; i++)
+                    {
+                        if (rows[anchors.Newest(i)] is not { } neighbours) continue;
+                        var a = w * AnchorWeight(options, i);
+                        foreach (var (c, s) in neighbours)
+                        {
+                            if (!Allowed(c)) continue;
+                            var at = scratch.Add(c) * scratch.Slots + slot;
+                            scratch.LocalTerm[at] += a * s;
+                        }
+                    }
+                }
+                for (var e = 0; e < scratch.Count; e++)
+                {
+                    var sum = 0f;
+                    for (int slot = 0, at = e * scratch.Slots; slot < scratch.Slots; slot++, at++) sum += scratch.LocalTerm[at];
+                    max = Math.Max(max, sum);
+                }
+            }
+            _localScale = max > 0 ? 1f / max : 0f;
         }
 
         public (int Segment, float Weight)[] Memberships { get; }
 
+        /// <summary>The weights this user's score blends its terms with.</summary>
+        public FusionWeights Weights => _weights;
+
         public static Query? Of(Profile? profile, ModelSnapshot snapshot, IReadOnlySet<int>? exclude)
         {
             var unit = new float[snapshot.Options.Dimension];
-            return profile is not null && Vectors.Normalize(profile.Vector, unit) ? new Query(profile, snapshot, exclude, unit) : null;
+            return profile is not null && Vectors.Normalize(profile.Vector, unit) ? new Query(snapshot, unit, profile.RecentPositives, profile.Seen, exclude) : null;
         }
 
-        public float PersonalTerm(int item) => _snapshot.Options.PersonalWeight * Vectors.Dot(_unit, _snapshot.ItemVector(item));
+        /// <summary>A query for learning: a unit profile and its anchors, excluding what the example saw last.</summary>
+        public static Query ForExample(ModelSnapshot snapshot, float[] unit, RecentItems anchors, HashSet<int> exclude) => new(snapshot, unit, anchors, null, exclude);
 
-        public float RelatedTerm(int item) => (_scratch.Find(item) is var e and >= 0 ? _scratch.Related[e] : 0f) * _relatedScale;
+        public float PersonalTerm(int item) => _weights.Personal * Vectors.Dot(_unit, _snapshot.ItemVector(item));
 
-        /// <summary>The item's term from each membership whose top items hold it, the amounts its score summed.</summary>
+        public float RelatedTerm(int item) => _weights.Related * (_scratch.Find(item) is var e and >= 0 ? _scratch.Related[e] : 0f) * _relatedScale;
+
+        /// <summary>The item's terms from each membership (its segment model's and its own neighbours'), the amounts its score summed.</summary>
         public List<SegmentShare> SegmentShares(int item)
         {
             var shares = new List<SegmentShare>(Memberships.Length);
             var e = _scratch.Find(item);
             if (e < 0) return shares;
             for (int slot = 0, at = e * _scratch.Slots; slot < _scratch.Slots; slot++, at++)
-                if (_scratch.InSegment[at]) shares.Add(new SegmentShare(Memberships[slot].Segment, _scratch.SegmentTerm[at]));
+            {
+                var amount = SlotTerm(at);
+                if (amount != 0f) shares.Add(new SegmentShare(Memberships[slot].Segment, amount));
+            }
             return shares;
         }
 
-        private bool Allowed(int item) => !_profile.Seen.Contains(item) && (_exclude is null || !_exclude.Contains(item));
+        private float SlotTerm(int at) =>
+            (_scratch.InSegment[at] ? _weights.Segments * _scratch.SegmentTerm[at] : 0f) + _weights.Local * _scratch.LocalTerm[at] * _localScale;
+
+        private bool Allowed(int item) => (_seen is null || !_seen.Contains(item)) && (_exclude is null || !_exclude.Contains(item));
 
         /// <summary>
         /// The candidates (once per query), in this thread's scratch table: the co-visited items, the memberships'
-        /// top items (with their terms), and the items nearest the profile. Read them before the thread ranks again.
+        /// top items (with their terms), and (<paramref name="scan"/>) the items nearest the profile. Read them before
+        /// the thread ranks again.
         /// </summary>
-        public ReadOnlySpan<int> Candidates()
+        public ReadOnlySpan<int> Candidates(bool scan = true)
         {
             var scratch = _scratch;
-            var sigma = _snapshot.Options.SegmentWeight;
             for (var slot = 0; slot < Memberships.Length; slot++)
             {
                 var (k, w) = Memberships[slot];
@@ -214,9 +272,10 @@ public static class Fusion
                 {
                     if (!Allowed(item)) continue;
                     var at = scratch.Add(item) * scratch.Slots + slot;
-                    (scratch.SegmentTerm[at], scratch.InSegment[at]) = (sigma * w * m, true);
+                    (scratch.SegmentTerm[at], scratch.InSegment[at]) = (w * m, true);
                 }
             }
+            if (!scan) return scratch.Items.AsSpan(0, scratch.Count);
 
             // The scan over the whole catalog reads bytes, not floats; candidates are scored exactly afterwards.
             var near = new TopK(_snapshot.Options.NearestItems);
@@ -239,24 +298,103 @@ public static class Fusion
             return scratch.Items.AsSpan(0, scratch.Count);
         }
 
+        /// <summary>The score of a candidate entry: the terms in the order the explanation lists them (personal, related, then each membership).</summary>
+        private float Score(int e)
+        {
+            var scratch = _scratch;
+            var score = PersonalTerm(scratch.Items[e]) + _weights.Related * scratch.Related[e] * _relatedScale;
+            for (int slot = 0, at = e * scratch.Slots; slot < scratch.Slots; slot++, at++) score += SlotTerm(at);
+            return score;
+        }
+
         public (int Item, float Score)[] Rank(int count)
         {
             var top = new TopK(count);
-            var scratch = _scratch;
             var candidates = Candidates();
-            var slots = scratch.Slots;
-            for (var e = 0; e < candidates.Length; e++)
-            {
-                var item = candidates[e];
-                // The terms in the order a full score sums them (personal, related, then each membership), so the same bits.
-                var score = PersonalTerm(item) + scratch.Related[e] * _relatedScale;
-                for (int slot = 0, at = e * slots; slot < slots; slot++, at++)
-                    if (scratch.InSegment[at]) score += scratch.SegmentTerm[at];
-                top.Offer(item, score);
-            }
+            for (var e = 0; e < candidates.Length; e++) top.Offer(candidates[e], Score(e));
             return top.Drain();
         }
+
+        /// <summary>
+        /// Adds to <paramref name="gradient"/> (one per term) the gradient, by each term's weight, of how far
+        /// <paramref name="item"/> stands above the query's top <paramref name="count"/> others: Σ_c σ(s_c − s_item)·(f_item − f_c)
+        /// over them (a pairwise logistic loss against the items it had to beat to be listed). False, adding nothing,
+        /// when the item is not a candidate (no weight can rank it).
+        /// </summary>
+        public bool AddGradient(int item, int count, Span<double> gradient)
+        {
+            var top = new TopK(count + 1);
+            var candidates = Candidates();
+            var positive = _scratch.Find(item);
+            if (positive < 0) return false;
+            for (var e = 0; e < candidates.Length; e++) top.Offer(e, Score(e));
+            var score = Score(positive);
+            Span<double> mine = stackalloc double[FusionWeights.Terms];
+            Span<double> theirs = stackalloc double[FusionWeights.Terms];
+            Features(positive, mine);
+            var n = 0;
+            foreach (var (e, s) in top.Drain())
+            {
+                if (e == positive || n == count) continue;
+                n++;
+                var pull = 1.0 / (1.0 + Math.Exp(score - s));
+                Features(e, theirs);
+                for (var t = 0; t < mine.Length; t++) gradient[t] += pull * (mine[t] - theirs[t]) / count;
+            }
+            return true;
+        }
+
+        /// <summary>A candidate's terms before weighting, in <see cref="FusionWeights"/>' order.</summary>
+        private void Features(int e, Span<double> features)
+        {
+            var scratch = _scratch;
+            double segments = 0, local = 0;
+            for (int slot = 0, at = e * scratch.Slots; slot < scratch.Slots; slot++, at++)
+            {
+                if (scratch.InSegment[at]) segments += scratch.SegmentTerm[at];
+                local += scratch.LocalTerm[at];
+            }
+            features[0] = segments;
+            features[1] = Vectors.Dot(_unit, _snapshot.ItemVector(scratch.Items[e]));
+            features[2] = scratch.Related[e] * _relatedScale;
+            features[3] = local * _localScale;
+        }
     }
+
+    /// <summary>
+    /// What a batch's examples teach each segment's fusion weights, against the snapshot the batch was built on: per
+    /// example, the gradient of the taken item's log-likelihood among the candidates, shared among the example's
+    /// memberships by weight. Null when there is nothing to learn from.
+    /// </summary>
+    internal static FusionLearning? Learn(ModelSnapshot snapshot, List<FusionExample> examples)
+    {
+        var options = snapshot.Options;
+        if (examples.Count == 0 || options.FusionLearningRate <= 0 || options.FusionExamples == 0) return null;
+        var k = snapshot.SegmentCount;
+        var gradient = new double[k * FusionWeights.Terms];
+        var mass = new double[k];
+        Span<double> g = stackalloc double[FusionWeights.Terms];
+        foreach (var example in examples.Take(options.FusionExamples))
+        {
+            var anchors = new RecentItems(Math.Max(1, example.Anchors.Length));
+            for (var i = example.Anchors.Length - 1; i >= 0; i--) anchors.Push(example.Anchors[i]);
+            // The example's seen items were read after it was applied: the taken item is among them, and stays rankable.
+            HashSet<int> exclude = [.. example.Anchors, .. example.Seen];
+            exclude.Remove(example.Item);
+            var query = Query.ForExample(snapshot, example.Unit, anchors, exclude);
+            g.Clear();
+            if (!query.AddGradient(example.Item, 10, g)) continue;
+            foreach (var (segment, w) in query.Memberships)
+            {
+                mass[segment] += w;
+                for (var t = 0; t < g.Length; t++) gradient[segment * FusionWeights.Terms + t] += w * g[t];
+            }
+        }
+        return new FusionLearning(gradient, mass, options.FusionLearningRate);
+    }
+
+    /// <summary>The weight of the i-th newest anchor: ρ^i, so the latest positive items say most about what comes next.</summary>
+    private static float AnchorWeight(ModelOptions options, int i) => MathF.Pow(options.AnchorDecay, i);
 
     private static (int Item, float Score)[] Diversify((int Item, float Score)[] ranked, ModelSnapshot snapshot, int count, float mu)
     {

@@ -16,12 +16,6 @@ public sealed partial class GlobalModel
     /// <summary>Forward-decayed values are rebased once they grow past 2^this, well inside float range.</summary>
     private const int RebaseHalfLives = 48;
 
-    /// <summary>An item's co-visitation row keeps this many times <see cref="ModelOptions.CoVisitNeighbors"/> pairs, its best by cosine, once it has twice as many.</summary>
-    private const int RowPerNeighbour = 4;
-
-    /// <summary>An item's neighbours are ranked again once its row's weight has grown by this fraction since they were last ranked.</summary>
-    private const double RerankGrowth = 0.1;
-
     private readonly ModelOptions _options;
     private readonly int _k, _d;
     private readonly Segment[] _segments;
@@ -32,18 +26,11 @@ public sealed partial class GlobalModel
     private readonly List<float[]?> _collaborative = [];
     private readonly List<float[]?> _content = [];
     private readonly ItemCatalog _catalog;
-    private readonly Dictionary<int, Dictionary<int, double>> _coVisits = [];
-    private double[] _positives = [];
-    private (int Item, float Score)[][] _neighbors = [];
-    // Per item: its co-visitation row's weight, and that weight when its neighbours were last ranked.
-    private double[] _rowWeight = [], _rankedWeight = [];
-    // Scratch for ranking a row.
-    private float[] _scores = [];
+    private readonly CoVisitation _coVisits;
     // The rows the last snapshot published, and the items whose rows changed since: the next snapshot shares the rest.
     private RowTable<float[]> _keys = RowTable<float[]>.Empty;
     private QuantizedRows _quantized;
-    private RowTable<(int Item, float Score)[]> _neighborRows = RowTable<(int Item, float Score)[]>.Empty;
-    private readonly HashSet<int> _changedKeys = [], _changedNeighbors = [];
+    private readonly HashSet<int> _changedKeys = [];
     private readonly float[] _keyScratch;
     private long _epoch = long.MinValue;
     private long _time = long.MinValue;
@@ -68,15 +55,16 @@ public sealed partial class GlobalModel
         _before = new float[_k * _d];
         _keyScratch = new float[_d];
         _quantized = QuantizedRows.Empty(_d);
+        _coVisits = new CoVisitation(options.CoVisitNeighbors, options.CoVisitBackward);
         var random = new Random(options.Seed);
         for (var k = 0; k < _k; k++)
         {
             var c = new float[_d];
             for (var i = 0; i < _d; i++) c[i] = (float)(random.NextDouble() * 2 - 1);
             Vectors.Normalize(c, c);
-            _segments[k] = new Segment(c) { Index = k };
+            _segments[k] = new Segment(c, options) { Index = k };
         }
-        Current = Publish([.. _segments.Select(_ => SegmentItems.Empty)], new double[_k], []);
+        Current = Publish([.. _segments.Select(segment => new SegmentModel(SegmentItems.Empty, segment.CoVisits.Publish(), segment.Weights))], new double[_k], []);
     }
 
     private volatile ModelSnapshot _current = null!;
@@ -146,8 +134,9 @@ public sealed partial class GlobalModel
             Vectors.AddScaled(c, v, (float)scale);
             _changedKeys.Add(item);
         }
-        FoldCoVisits(merged, scale);
-        return new SegmentFold(decay, scale);
+        var learning = Fusion.Learn(Current, merged.Examples);
+        _coVisits.Fold(merged.Positives, merged.CoVisits, -1, scale, _catalog.Count);
+        return new SegmentFold(decay, scale, learning);
     }
 
     /// <summary>
@@ -174,113 +163,17 @@ public sealed partial class GlobalModel
         return new SegmentRanking(prior, _popularity, popularityMass, SegmentItems.Top(_popularity, _options.SegmentTopItems), _options.SegmentTopItems);
     }
 
-    /// <summary>The fold's last step: publishes the next snapshot with every segment's ranked items (<paramref name="tops"/>, by segment).</summary>
+    /// <summary>The fold's last step: publishes the next snapshot with every segment's model (<paramref name="tops"/>, by segment).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ModelSnapshot PublishFold(SegmentItems[] tops)
+    public ModelSnapshot PublishFold(SegmentModel[] tops)
     {
         ArgumentNullException.ThrowIfNull(tops);
         if (tops.Length != _k) throw new ArgumentException($"{tops.Length} segments' items for a model of {_k}", nameof(tops));
         return Current = Publish(tops, Drift(), _reseeded);
     }
 
-    /// <summary>
-    /// Adds the batch's co-visitations (both directions) and re-ranks the neighbours of the items whose rows have
-    /// grown by <see cref="RerankGrowth"/> since they were last ranked.
-    /// </summary>
-    /// <remarks>
-    /// Re-ranking every touched row made a fold cost the whole matrix, not the batch: a popular item is touched by
-    /// every batch and pairs with most of the catalogue. A node's fold grew with its age, from milliseconds to
-    /// seconds (the Core loop fell from 83k to 4.4k events/s over 3.6M events, measured), and its memory with it.
-    /// Rows are bounded (<see cref="RowPerNeighbour"/>) and a row is ranked again when it has grown by a tenth, so
-    /// an item's rankings over its life grow with the logarithm of its weight, and a fold costs what it adds. Between
-    /// rankings an item's neighbours lag its newest tenth and its neighbours' popularity. Measured: the same loop
-    /// then ran at 29–34k events/s after 3.6M events; on MovieLens HR@10 moved from 0.1182 to 0.1176 (bounded rows
-    /// alone left it at 0.1182; re-ranking at 3% growth gave 0.1180 for twice the fold cost).
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FoldCoVisits(ModelPartial batch, double scale)
-    {
-        var size = _catalog.Count;
-        foreach (var (item, _) in batch.Positives) size = Math.Max(size, item + 1);
-        foreach (var (a, b, _) in batch.CoVisits) size = Math.Max(size, Math.Max(a, b) + 1);
-        if (_neighbors.Length < size)
-        {
-            Array.Resize(ref _neighbors, size);
-            Array.Resize(ref _positives, size);
-            Array.Resize(ref _rowWeight, size);
-            Array.Resize(ref _rankedWeight, size);
-        }
-        foreach (var (item, s) in batch.Positives) _positives[item] += s * scale;
-        if (batch.CoVisits.Count == 0) return;
-        var touched = new HashSet<int>();
-        foreach (var (a, b, w) in batch.CoVisits)
-        {
-            Add(a, b, w * scale);
-            Add(b, a, w * scale);
-            touched.Add(a);
-            touched.Add(b);
-        }
-        var limit = RowPerNeighbour * _options.CoVisitNeighbors;
-        var top = new TopK(_options.CoVisitNeighbors);
-        foreach (var a in touched)
-        {
-            var row = _coVisits[a];
-            if (_neighbors[a] is not null && row.Count <= 2 * limit && _rowWeight[a] < (1 + RerankGrowth) * _rankedWeight[a]) continue;
-            Rank(a, row, limit, top);
-        }
-
-        void Add(int from, int to, double w)
-        {
-            if (!_coVisits.TryGetValue(from, out var row)) _coVisits[from] = row = [];
-            row[to] = row.GetValueOrDefault(to) + w;
-            _rowWeight[from] += w;
-        }
-    }
-
-    /// <summary>Pairs kept in an item's co-visitation row (bounded: see <see cref="RowPerNeighbour"/>).</summary>
-    internal int CoVisitRowLength(int item) => _coVisits.TryGetValue(item, out var row) ? row.Count : 0;
-
-    /// <summary>Ranks an item's neighbours by cosine over co-visitation, into <paramref name="top"/> (empty, left empty); a row over twice its limit keeps only its best <paramref name="limit"/>.</summary>
-    private void Rank(int a, Dictionary<int, double> row, int limit, TopK top)
-    {
-        var na = _positives[a];
-        if (_scores.Length < row.Count) _scores = new float[2 * row.Count];
-        var scores = _scores.AsSpan(0, row.Count);
-        var i = 0;
-        // NaN: a pair with no cosine (an item without positive weight), never ranked, first to go.
-        foreach (var (b, together) in row) scores[i++] = na > 0 && _positives[b] is var nb and > 0 ? (float)(together / Math.Sqrt(na * nb)) : float.NaN;
-        var prune = row.Count > 2 * limit;
-        var floor = float.NegativeInfinity;
-        if (prune)
-        {
-            var sorted = scores.ToArray();
-            Array.Sort(sorted);
-            floor = sorted[^limit];
-        }
-        var kept = prune ? new Dictionary<int, double>(limit) : row;
-        var weight = 0.0;
-        i = 0;
-        foreach (var (b, together) in row)
-        {
-            var score = scores[i++];
-            if (float.IsNaN(score)) continue;
-            if (prune)
-            {
-                if (score < floor) continue;
-                kept[b] = together;
-                weight += together;
-            }
-            top.Offer(b, score);
-        }
-        if (prune)
-        {
-            _coVisits[a] = kept;
-            _rowWeight[a] = weight;
-        }
-        _neighbors[a] = top.Drain();
-        _changedNeighbors.Add(a);
-        _rankedWeight[a] = _rowWeight[a];
-    }
+    /// <summary>Pairs kept in an item's co-visitation row (bounded: see <see cref="CoVisitation"/>).</summary>
+    internal int CoVisitRowLength(int item) => _coVisits.RowLength(item);
 
     /// <summary>Re-seeds each segment whose weight fell below its share of the heaviest by splitting the heaviest; returns those re-seeded.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -312,13 +205,7 @@ public sealed partial class GlobalModel
         foreach (var c in _collaborative) if (c is not null) Vectors.Scale(c, (float)factor);
         // Every collaborative vector changed in its last bits: every key row is made again.
         ForgetPublishedRows();
-        foreach (var row in _coVisits.Values) foreach (var key in row.Keys.ToList()) row[key] *= factor;
-        for (var i = 0; i < _rowWeight.Length; i++)
-        {
-            _positives[i] *= factor;
-            _rowWeight[i] *= factor;
-            _rankedWeight[i] *= factor;
-        }
+        _coVisits.Rebase(factor);
     }
 
     /// <summary>How far each centroid moved in the fold under way (Euclidean).</summary>
@@ -337,22 +224,21 @@ public sealed partial class GlobalModel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ModelSnapshot Publish(SegmentItems[] tops, double[] drift, int[] reseeded)
+    private ModelSnapshot Publish(SegmentModel[] tops, double[] drift, int[] reseeded)
     {
         // Shards add items to the catalog while this runs: take the ids once, so the snapshot's ids and vector rows agree.
         var ids = _catalog.Snapshot();
         var n = ids.Length;
         _keys = _keys.With(n, _changedKeys, KeyRow);
         _quantized = _quantized.With(n, _changedKeys, _keys);
-        _neighborRows = _neighborRows.With(_neighbors.Length, _changedNeighbors, item => _neighbors[item]);
+        var neighbors = _coVisits.Publish();
         // Rows of items past the ids taken stay changed: the next snapshot makes them.
         _changedKeys.RemoveWhere(item => item < n);
-        _changedNeighbors.Clear();
         var centroids = new float[_k * _d];
         for (var k = 0; k < _k; k++) _segments[k].Centroid.CopyTo(centroids.AsSpan(k * _d, _d));
         var popular = SegmentItems.Top(_popularity, Math.Max(1000, _options.SegmentTopItems));
         return new ModelSnapshot(_options, _version, _epoch == long.MinValue ? long.MinValue : _epoch, _time,
-            centroids, [.. _segments.Select(segment => segment.Weight)], drift, reseeded, tops, popular, _keys, _quantized, ids, _neighborRows, _content, _text);
+            centroids, [.. _segments.Select(segment => segment.Weight)], drift, reseeded, tops, popular, _keys, _quantized, ids, neighbors, _content, _text);
     }
 
     /// <summary>
@@ -382,6 +268,6 @@ public sealed partial class GlobalModel
     {
         _keys = RowTable<float[]>.Empty;
         _quantized = QuantizedRows.Empty(_d);
-        _neighborRows = RowTable<(int Item, float Score)[]>.Empty;
+        _coVisits.ForgetPublished();
     }
 }

@@ -11,7 +11,9 @@ namespace RecoActors.Core;
 /// </remarks>
 public sealed partial class GlobalModel
 {
-    private const byte StateVersion = 1;
+    // Version 2 added the segments' own co-visitation and fusion weights; a version 1 state (saved before) still loads,
+    // its segments' neighbours empty until the stream fills them and their weights where the options start them.
+    private const byte StateVersion = 2;
 
     // The state is megabytes: a new growing stream per save left several large-object-heap arrays behind each time.
     private readonly MemoryStream _saved = new();
@@ -43,30 +45,9 @@ public sealed partial class GlobalModel
                 w.Write(item);
                 foreach (var x in c) w.Write(x);
             }
-            w.Write(_coVisits.Count);
-            foreach (var (item, row) in _coVisits)
-            {
-                w.Write(item);
-                WriteScores(w, row);
-            }
-            w.Write(_neighbors.Length);
-            for (var item = 0; item < _neighbors.Length; item++)
-            {
-                w.Write(_positives[item]);
-                w.Write(_rowWeight[item]);
-                w.Write(_rankedWeight[item]);
-                if (_neighbors[item] is not { } neighbors)
-                {
-                    w.Write(-1);
-                    continue;
-                }
-                w.Write(neighbors.Length);
-                foreach (var (other, score) in neighbors)
-                {
-                    w.Write(other);
-                    w.Write(score);
-                }
-            }
+            _coVisits.Save(w);
+            foreach (var segment in _segments) segment.CoVisits.Save(w);
+            foreach (var segment in _segments) for (var t = 0; t < FusionWeights.Terms; t++) w.Write(segment.Weights[t]);
         }
         return stream.ToArray();
     }
@@ -78,8 +59,9 @@ public sealed partial class GlobalModel
     /// <exception cref="FormatException">Not a state this version can read, truncated, or saved by a model of another K or d.</exception>
     public void Load(ReadOnlySpan<byte> state)
     {
-        if (state.IsEmpty || state[0] != StateVersion)
-            throw new FormatException($"model state version {(state.IsEmpty ? "(empty)" : state[0].ToString(System.Globalization.CultureInfo.InvariantCulture))} is not {StateVersion}");
+        if (state.IsEmpty || state[0] is not (1 or StateVersion))
+            throw new FormatException($"model state version {(state.IsEmpty ? "(empty)" : state[0].ToString(System.Globalization.CultureInfo.InvariantCulture))} is not 1 or {StateVersion}");
+        var stateVersion = state[0];
         if (_version != 0) throw new InvalidOperationException("a model state loads into a new model only; this one has folded already");
         try
         {
@@ -107,25 +89,11 @@ public sealed partial class GlobalModel
                 for (var i = 0; i < _d; i++) c[i] = r.ReadSingle();
                 _collaborative[item] = c;
             }
-            _coVisits.Clear();
-            for (var n = r.ReadInt32(); n > 0; n--)
+            _coVisits.Load(r, Item, size);
+            if (stateVersion >= 2)
             {
-                var row = new Dictionary<int, double>();
-                _coVisits[Item(r.ReadInt32())] = row;
-                ReadScores(r, row, Item);
-            }
-            var rows = r.ReadInt32();
-            size = Math.Max(size, rows);
-            (_positives, _rowWeight, _rankedWeight, _neighbors) = (new double[size], new double[size], new double[size], new (int Item, float Score)[size][]);
-            for (var saved = 0; saved < rows; saved++)
-            {
-                var item = Item(saved);
-                (_positives[item], _rowWeight[item], _rankedWeight[item]) = (r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
-                var count = r.ReadInt32();
-                if (count < 0) continue;
-                var neighbors = new (int Item, float Score)[count];
-                for (var i = 0; i < count; i++) neighbors[i] = (Item(r.ReadInt32()), r.ReadSingle());
-                _neighbors[item] = neighbors;
+                foreach (var segment in _segments) segment.CoVisits.Load(r, Item, size);
+                foreach (var segment in _segments) segment.Weights = new FusionWeights(r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle());
             }
             if (r.BaseStream.Position != r.BaseStream.Length) throw new FormatException("the model state has trailing bytes");
             (_epoch, _time, _version) = (epoch, time, version);
@@ -140,7 +108,7 @@ public sealed partial class GlobalModel
         }
     }
 
-    private static void WriteScores(BinaryWriter w, Dictionary<int, double> scores)
+    internal static void WriteScores(BinaryWriter w, Dictionary<int, double> scores)
     {
         w.Write(scores.Count);
         foreach (var (item, score) in scores)
@@ -150,7 +118,7 @@ public sealed partial class GlobalModel
         }
     }
 
-    private static void ReadScores(BinaryReader r, Dictionary<int, double> scores, Func<int, int> item)
+    internal static void ReadScores(BinaryReader r, Dictionary<int, double> scores, Func<int, int> item)
     {
         scores.Clear();
         for (var n = r.ReadInt32(); n > 0; n--) scores[item(r.ReadInt32())] = r.ReadDouble();

@@ -39,6 +39,32 @@ public sealed record ModelOptions
     /// <summary>Weight μ of the co-visitation term μ·V(item) (V scaled so the best candidate has 1).</summary>
     public float CoVisitWeight { get; init; } = 1f;
 
+    /// <summary>Weight of the segments' own co-visitation term: Σ_k w_k·V_k(item), scaled so the best candidate has this.</summary>
+    public float SegmentCoVisitWeight { get; init; } = 0.5f;
+
+    /// <summary>
+    /// How many positive events of a batch the fusion weights learn from at most: each stream's partial keeps its
+    /// first this many, and a fold learns from the first this many of the merged batch (0: the weights stay as set).
+    /// Each costs a ranking in the fold, so this bounds a fold's work and a partial's size whatever the event rate.
+    /// </summary>
+    public int FusionExamples { get; init; } = 16;
+
+    /// <summary>Learning rate η of the fusion weights' exponentiated-gradient steps.</summary>
+    public float FusionLearningRate { get; init; } = 0.03f;
+
+    /// <summary>
+    /// How much each older anchor counts in the co-visitation terms: the i-th newest of a user's latest positive items
+    /// weighs ρ^i, so what the user took last says most about what comes next.
+    /// </summary>
+    public float AnchorDecay { get; init; } = 0.85f;
+
+    /// <summary>
+    /// How much a co-visitation counts backwards (the later item as a neighbour of the earlier one counts 1, the
+    /// earlier as a neighbour of the later this much): users' histories have an order, and what follows an item is
+    /// what to recommend after it.
+    /// </summary>
+    public float CoVisitBackward { get; init; } = 0.5f;
+
     /// <summary>Segments a user is softly assigned to when ranking.</summary>
     public int NearestSegments { get; init; } = 3;
 
@@ -93,6 +119,11 @@ public sealed record ModelOptions
         if (DeadSegmentFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(DeadSegmentFraction), DeadSegmentFraction, "must be in [0, 1)");
         if (CollaborativeShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(CollaborativeShare), CollaborativeShare, "must be in [0, 1]");
         ArgumentOutOfRangeException.ThrowIfNegative(SegmentPrior, nameof(SegmentPrior));
+        ArgumentOutOfRangeException.ThrowIfNegative(FusionExamples, nameof(FusionExamples));
+        ArgumentOutOfRangeException.ThrowIfNegative(FusionLearningRate, nameof(FusionLearningRate));
+        ArgumentOutOfRangeException.ThrowIfNegative(SegmentCoVisitWeight, nameof(SegmentCoVisitWeight));
+        if (AnchorDecay is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(AnchorDecay), AnchorDecay, "must be in (0, 1]");
+        if (CoVisitBackward is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(CoVisitBackward), CoVisitBackward, "must be in [0, 1]");
         ArgumentNullException.ThrowIfNull(Weights, nameof(Weights));
         if (!Enum.IsDefined(TextEmbedder)) throw new ArgumentOutOfRangeException(nameof(TextEmbedder), TextEmbedder, "must be none, hashing, minilm or file");
         return this;

@@ -19,7 +19,9 @@ public sealed class ModelPartial
     internal readonly Dictionary<int, double> Popularity = [];
     internal readonly Dictionary<int, float[]> Collaborative = [];
     internal readonly Dictionary<int, double> Positives = [];
-    internal readonly List<(int Earlier, int Later, double Weight)> CoVisits = [];
+    internal readonly Dictionary<int, double>[] SegmentPositives;
+    internal readonly List<(int Earlier, int Later, double Weight, int Segment)> CoVisits = [];
+    internal readonly List<FusionExample> Examples = [];
 
     // Collaborative rows of a reset partial, zeroed and kept for the items of the next batch.
     private readonly Stack<float[]> _spareRows = new();
@@ -33,7 +35,8 @@ public sealed class ModelPartial
         PointSums = new double[segments * dimension];
         PointCounts = new double[segments];
         SegmentItems = new Dictionary<int, double>[segments];
-        for (var k = 0; k < segments; k++) SegmentItems[k] = [];
+        SegmentPositives = new Dictionary<int, double>[segments];
+        for (var k = 0; k < segments; k++) (SegmentItems[k], SegmentPositives[k]) = ([], []);
     }
 
     /// <summary>Number of segments.</summary>
@@ -68,6 +71,7 @@ public sealed class ModelPartial
         Array.Clear(PointSums);
         Array.Clear(PointCounts);
         foreach (var items in SegmentItems) items.Clear();
+        foreach (var positives in SegmentPositives) positives.Clear();
         Popularity.Clear();
         foreach (var row in Collaborative.Values)
         {
@@ -77,6 +81,7 @@ public sealed class ModelPartial
         Collaborative.Clear();
         Positives.Clear();
         CoVisits.Clear();
+        Examples.Clear();
         Epoch = epoch;
         MaxTimestamp = long.MinValue;
         Events = 0;
@@ -128,20 +133,38 @@ public sealed class ModelPartial
     }
 
     /// <summary>
-    /// Adds a positive event on <paramref name="item"/> by a user whose latest positive items were
-    /// <paramref name="recent"/>: one co-visitation per pair, and one positive count. Pairs are only appended here;
-    /// they are summed when the batch is folded in.
+    /// Adds a positive event on <paramref name="item"/> by a user of <paramref name="segment"/> (−1: none) whose latest
+    /// positive items were <paramref name="recent"/>: one co-visitation per pair, and one positive count, for the whole
+    /// model and for the segment's own. Pairs are only appended here; they are summed when the batch is folded in.
     /// </summary>
-    public void AddCoVisits(RecentItems recent, int item, int window, long timestamp, long halfLifeMs)
+    public void AddCoVisits(int segment, RecentItems recent, int item, int window, long timestamp, long halfLifeMs)
     {
+        ArgumentNullException.ThrowIfNull(recent);
         if (Epoch == long.MinValue) Epoch = Math.Max(0, timestamp) / halfLifeMs * halfLifeMs;
         var forward = double.Exp2((double)(timestamp - Epoch) / halfLifeMs);
         Positives[item] = Positives.GetValueOrDefault(item) + forward;
+        if (segment >= 0) SegmentPositives[segment][item] = SegmentPositives[segment].GetValueOrDefault(item) + forward;
         for (var i = 0; i < Math.Min(window, recent.Count); i++)
         {
             var earlier = recent.Newest(i);
-            if (earlier != item) CoVisits.Add((earlier, item, forward));
+            if (earlier != item) CoVisits.Add((earlier, item, forward, segment));
         }
+    }
+
+    /// <summary>
+    /// Adds an example the fusion weights learn from: a user whose unit profile was <paramref name="unit"/> and whose
+    /// latest positive items were <paramref name="recent"/> (at most <paramref name="anchors"/> of them kept) took
+    /// <paramref name="item"/>.
+    /// </summary>
+    public void AddExample(ReadOnlySpan<float> unit, RecentItems recent, int anchors, SeenItems seen, int item)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        ArgumentNullException.ThrowIfNull(seen);
+        var kept = new int[Math.Min(anchors, recent.Count)];
+        for (var i = 0; i < kept.Length; i++) kept[i] = recent.Newest(i);
+        var newest = new int[Math.Min(FusionExample.SeenKept, seen.Count)];
+        seen.CopyNewest(newest);
+        Examples.Add(new FusionExample(unit.ToArray(), kept, newest, item));
     }
 
     /// <summary>Adds another partial into this one (sums); amounts at another epoch are rescaled to this one.</summary>
@@ -160,6 +183,8 @@ public sealed class ModelPartial
             PointCounts[k] += other.PointCounts[k];
             foreach (var (item, s) in other.SegmentItems[k])
                 SegmentItems[k][item] = SegmentItems[k].GetValueOrDefault(item) + s * scale;
+            foreach (var (item, s) in other.SegmentPositives[k])
+                SegmentPositives[k][item] = SegmentPositives[k].GetValueOrDefault(item) + s * scale;
         }
         foreach (var (item, s) in other.Popularity) Popularity[item] = Popularity.GetValueOrDefault(item) + s * scale;
         foreach (var (item, v) in other.Collaborative)
@@ -167,8 +192,20 @@ public sealed class ModelPartial
             Vectors.AddScaled(CollaborativeRow(item), v, (float)scale);
         }
         foreach (var (item, s) in other.Positives) Positives[item] = Positives.GetValueOrDefault(item) + s * scale;
-        foreach (var (a, b, w) in other.CoVisits) CoVisits.Add((a, b, w * scale));
+        foreach (var (a, b, w, segment) in other.CoVisits) CoVisits.Add((a, b, w * scale, segment));
+        Examples.AddRange(other.Examples);
         if (other.MaxTimestamp > MaxTimestamp) MaxTimestamp = other.MaxTimestamp;
         Events += other.Events;
     }
+}
+
+/// <summary>A positive event as the fusion weights learn from it: the user's unit profile and latest positive items (newest first) before it, and its item.</summary>
+/// <param name="Unit">The user's unit profile before the event.</param>
+/// <param name="Anchors">The user's latest positive items before the event, newest first.</param>
+/// <param name="Seen">The user's newest seen items before the event, newest first (at most <see cref="SeenKept"/>).</param>
+/// <param name="Item">The item taken.</param>
+public sealed record FusionExample(float[] Unit, int[] Anchors, int[] Seen, int Item)
+{
+    /// <summary>How many of the user's newest seen items an example keeps (never ranked, so never the items to beat).</summary>
+    public const int SeenKept = 64;
 }

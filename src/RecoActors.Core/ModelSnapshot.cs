@@ -8,7 +8,7 @@ namespace RecoActors.Core;
 public sealed class ModelSnapshot
 {
     internal ModelSnapshot(ModelOptions options, long version, long epoch, long time, float[] centroids, double[] weights, double[] drift, int[] reseeded,
-        SegmentItems[] segmentItems, SegmentItems popular, RowTable<float[]> itemVectors, QuantizedRows quantizedItemVectors, string[] itemIds,
+        SegmentModel[] segments, SegmentItems popular, RowTable<float[]> itemVectors, QuantizedRows quantizedItemVectors, string[] itemIds,
         RowTable<(int Item, float Score)[]> neighbors, IReadOnlyList<float[]?> content, ITextEmbedder? text)
     {
         Options = options;
@@ -19,7 +19,9 @@ public sealed class ModelSnapshot
         Weights = weights;
         Drift = drift;
         Reseeded = reseeded;
-        Items = segmentItems;
+        Items = [.. segments.Select(segment => segment.Top)];
+        SegmentNeighbors = [.. segments.Select(segment => segment.Neighbors)];
+        FusionWeights = [.. segments.Select(segment => segment.Weights)];
         Popular = popular;
         ItemVectors = itemVectors;
         ItemIds = itemIds;
@@ -39,9 +41,20 @@ public sealed class ModelSnapshot
     /// <summary>Each item's nearest items by cosine over co-visitation, best first (null: none yet).</summary>
     internal RowTable<(int Item, float Score)[]> Neighbors { get; }
 
+    /// <summary>Each segment's learned fusion weights.</summary>
+    public IReadOnlyList<FusionWeights> FusionWeights { get; }
+
+    /// <summary>Per segment, each item's nearest items among that segment's users, best first (null: none yet).</summary>
+    internal RowTable<(int Item, float Score)[]>[] SegmentNeighbors { get; }
+
     /// <summary>The items most often taken close to <paramref name="item"/> by the same users, best first.</summary>
-    public IReadOnlyList<(string ItemId, float Score)> Related(int item) =>
-        Neighbors[item] is { } n ? [.. n.Select(x => (IdOf(x.Item), x.Score))] : [];
+    public IReadOnlyList<(string ItemId, float Score)> Related(int item) => Named(Neighbors[item]);
+
+    /// <summary>The items most often taken close to <paramref name="item"/> by the same users of segment <paramref name="segment"/>, best first.</summary>
+    public IReadOnlyList<(string ItemId, float Score)> Related(int item, int segment) => Named(SegmentNeighbors[segment][item]);
+
+    private (string ItemId, float Score)[] Named((int Item, float Score)[]? neighbours) =>
+        neighbours is null ? [] : [.. neighbours.Select(x => (IdOf(x.Item), x.Score))];
 
     /// <summary>Unit content (or external) vectors by item index, null where none: configuration, fixed before events flow.</summary>
     internal IReadOnlyList<float[]?> Content { get; }

@@ -9,7 +9,9 @@ namespace RecoActors.Core;
 /// </summary>
 public static class PartialCodec
 {
-    private const byte Version = 1;
+    // Version 2 added the segments' positives, each co-visitation's segment and the fusion weights' examples; a
+    // version 1 partial (written before) still reads, as one whose pairs belong to no segment and with no examples.
+    private const byte Version = 2;
 
     // A fold's partial is hundreds of kilobytes: written into a growing stream of its own each time, it left several
     // large-object-heap arrays per fold behind, and those start the full background collections that a serving node's
@@ -34,6 +36,7 @@ public static class PartialCodec
             foreach (var x in partial.PointSums) w.Write(x);
             foreach (var x in partial.PointCounts) w.Write(x);
             foreach (var segment in partial.SegmentItems) WriteScores(w, segment, idOf);
+            foreach (var segment in partial.SegmentPositives) WriteScores(w, segment, idOf);
             WriteScores(w, partial.Popularity, idOf);
             WriteScores(w, partial.Positives, idOf);
             w.Write(partial.Collaborative.Count);
@@ -43,11 +46,22 @@ public static class PartialCodec
                 foreach (var x in vector) w.Write(x);
             }
             w.Write(partial.CoVisits.Count);
-            foreach (var (earlier, later, weight) in partial.CoVisits)
+            foreach (var (earlier, later, weight, segment) in partial.CoVisits)
             {
                 w.Write(idOf(earlier));
                 w.Write(idOf(later));
                 w.Write(weight);
+                w.Write(segment);
+            }
+            w.Write(partial.Examples.Count);
+            foreach (var (unit, anchors, seen, item) in partial.Examples)
+            {
+                foreach (var x in unit) w.Write(x);
+                w.Write(anchors.Length);
+                foreach (var anchor in anchors) w.Write(idOf(anchor));
+                w.Write(seen.Length);
+                foreach (var other in seen) w.Write(idOf(other));
+                w.Write(idOf(item));
             }
         }
         return stream.ToArray();
@@ -60,8 +74,9 @@ public static class PartialCodec
         ArgumentNullException.ThrowIfNull(bytes);
         ArgumentNullException.ThrowIfNull(indexOf);
         ArgumentNullException.ThrowIfNull(options);
-        if (bytes.Length == 0 || bytes[0] != Version)
-            throw new FormatException($"model partial version {(bytes.Length == 0 ? "(empty)" : bytes[0].ToString())} is not {Version}");
+        if (bytes.Length == 0 || bytes[0] is not (1 or Version))
+            throw new FormatException($"model partial version {(bytes.Length == 0 ? "(empty)" : bytes[0].ToString())} is not 1 or {Version}");
+        var version = bytes[0];
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
@@ -75,6 +90,7 @@ public static class PartialCodec
             for (var i = 0; i < partial.PointSums.Length; i++) partial.PointSums[i] = r.ReadDouble();
             for (var i = 0; i < partial.PointCounts.Length; i++) partial.PointCounts[i] = r.ReadDouble();
             foreach (var segment in partial.SegmentItems) ReadScores(r, segment, indexOf);
+            if (version >= 2) foreach (var segment in partial.SegmentPositives) ReadScores(r, segment, indexOf);
             ReadScores(r, partial.Popularity, indexOf);
             ReadScores(r, partial.Positives, indexOf);
             for (var n = r.ReadInt32(); n > 0; n--)
@@ -84,7 +100,24 @@ public static class PartialCodec
                 for (var i = 0; i < dimension; i++) vector[i] = r.ReadSingle();
                 partial.Collaborative[item] = vector;
             }
-            for (var n = r.ReadInt32(); n > 0; n--) partial.CoVisits.Add((indexOf(r.ReadString()), indexOf(r.ReadString()), r.ReadDouble()));
+            for (var n = r.ReadInt32(); n > 0; n--)
+            {
+                var (earlier, later, weight, segment) = (indexOf(r.ReadString()), indexOf(r.ReadString()), r.ReadDouble(), version >= 2 ? r.ReadInt32() : -1);
+                if (segment < -1 || segment >= segments) throw new FormatException($"model partial has a co-visitation of segment {segment} of {segments}");
+                partial.CoVisits.Add((earlier, later, weight, segment));
+            }
+            for (var n = version >= 2 ? r.ReadInt32() : 0; n > 0; n--)
+            {
+                var unit = new float[dimension];
+                for (var i = 0; i < dimension; i++) unit[i] = r.ReadSingle();
+                var anchors = new int[r.ReadInt32()];
+                if (anchors.Length > options.CoVisitAnchors) throw new FormatException($"model partial has an example with {anchors.Length} anchors; this node keeps {options.CoVisitAnchors}");
+                for (var i = 0; i < anchors.Length; i++) anchors[i] = indexOf(r.ReadString());
+                var seen = new int[r.ReadInt32()];
+                if (seen.Length > FusionExample.SeenKept) throw new FormatException($"model partial has an example with {seen.Length} seen items; at most {FusionExample.SeenKept} are kept");
+                for (var i = 0; i < seen.Length; i++) seen[i] = indexOf(r.ReadString());
+                partial.Examples.Add(new FusionExample(unit, anchors, seen, indexOf(r.ReadString())));
+            }
             if (r.BaseStream.Position != r.BaseStream.Length) throw new FormatException("model partial has trailing bytes");
             return partial;
         }

@@ -49,7 +49,8 @@ public static class ProfileUpdater
         partial.AddInteraction(segment, item, interest, timestamp, options.ModelHalfLifeMs, hasBefore ? before : []);
         if (weight > 0)
         {
-            partial.AddCoVisits(profile.RecentPositives, item, options.CoVisitWindow, timestamp, options.ModelHalfLifeMs);
+            if (hasBefore && partial.Examples.Count < options.FusionExamples) partial.AddExample(before, profile.RecentPositives, options.CoVisitAnchors, profile.Seen, item);
+            partial.AddCoVisits(segment, profile.RecentPositives, item, options.CoVisitWindow, timestamp, options.ModelHalfLifeMs);
             profile.RecentPositives.Push(item);
         }
         return segment;

@@ -52,6 +52,15 @@ public sealed class SeenItems
         _set?.Add(item);
     }
 
+    /// <summary>Copies the newest remembered items into <paramref name="destination"/>, newest first, as many as fit; returns how many.</summary>
+    public int CopyNewest(Span<int> destination)
+    {
+        var n = Math.Min(destination.Length, _count);
+        var last = _count == _capacity ? _next - 1 : _count - 1;
+        for (var i = 0; i < n; i++) destination[i] = _ring[((last - i) % _capacity + _capacity) % _capacity];
+        return n;
+    }
+
     /// <summary>The remembered items, oldest first.</summary>
     public IEnumerable<int> Items()
     {

@@ -2,15 +2,27 @@ namespace RecoActors.Core;
 
 /// <summary>
 /// One segment of the model: its centroid (streaming k-means with decay), its weight (the decayed count of profile
-/// updates nearest to it) and its local model (decayed per-item scores). A <see cref="GlobalModel"/> holds K of them;
-/// in a node each is folded and ranked by its own actor, between the model's own steps of a fold.
+/// updates nearest to it) and its local models: decayed per-item scores, and item neighbours learned from its own
+/// users' co-visitations only. A <see cref="GlobalModel"/> holds K of them; in a node each is folded and ranked by its
+/// own actor, between the model's own steps of a fold.
 /// </summary>
 public sealed class Segment
 {
     private readonly float[] _centroid;
     private Dictionary<int, double> _items = [];
 
-    internal Segment(float[] centroid) => _centroid = centroid;
+    internal Segment(float[] centroid, ModelOptions options)
+    {
+        _centroid = centroid;
+        CoVisits = new CoVisitation(options.CoVisitNeighbors, options.CoVisitBackward);
+        Weights = FusionWeights.Initial(options);
+    }
+
+    /// <summary>The weights this segment's users' scores fuse their terms with, learned from their events.</summary>
+    public FusionWeights Weights { get; internal set; }
+
+    /// <summary>The segment's own item neighbours (read it only from the segment's owner).</summary>
+    internal CoVisitation CoVisits { get; }
 
     /// <summary>The segment's index in its model.</summary>
     public int Index { get; internal init; }
@@ -26,7 +38,7 @@ public sealed class Segment
 
     /// <summary>
     /// Folds in the segment's part of one batch: Spark's streaming k-means step n' = n·a + m,
-    /// c ← c + (m/n')(x̄ − c), and the batch's item scores at the batch's scale.
+    /// c ← c + (m/n')(x̄ − c), and the batch's item scores and its users' co-visitations at the batch's scale.
     /// </summary>
     /// <param name="fold">What every segment's fold of this batch shares.</param>
     /// <param name="batch">The batch (read only).</param>
@@ -44,16 +56,23 @@ public sealed class Segment
             for (var i = 0; i < d; i++) _centroid[i] += (float)(step * (sums[i] / m - _centroid[i]));
         }
         foreach (var (item, s) in batch.SegmentItems[Index]) _items[item] = _items.GetValueOrDefault(item) + s * fold.Scale;
+        CoVisits.Fold(batch.SegmentPositives[Index], batch.CoVisits, Index, fold.Scale, 0);
+        if (fold.Learning is { } learning && learning.Mass[Index] > 0)
+        {
+            Span<double> gradient = stackalloc double[FusionWeights.Terms];
+            for (var t = 0; t < gradient.Length; t++) gradient[t] = learning.Gradient[Index * FusionWeights.Terms + t] / learning.Mass[Index];
+            Weights = Weights.Step(gradient, learning.Rate);
+        }
     }
 
     /// <summary>
-    /// The segment's top items, each score shrunk toward popularity: s(i) + τ·pop(i)/Σpop, over its own items and the
-    /// global top, scaled so the best is 1.
+    /// The segment's model for the next snapshot: its top items, each score shrunk toward popularity:
+    /// s(i) + τ·pop(i)/Σpop, over its own items and the global top, scaled so the best is 1; and its item neighbours.
     /// </summary>
-    public SegmentItems Rank(SegmentRanking ranking)
+    public SegmentModel Rank(SegmentRanking ranking)
     {
         ArgumentNullException.ThrowIfNull(ranking);
-        return SegmentItems.Top(Scores(ranking), ranking.Count);
+        return new SegmentModel(SegmentItems.Top(Scores(ranking), ranking.Count), CoVisits.Publish(), Weights);
     }
 
     /// <summary>
@@ -76,7 +95,7 @@ public sealed class Segment
 
     /// <summary>
     /// Re-seeds this (dying) segment by splitting <paramref name="largest"/> in two: both take its centroid, moved
-    /// apart by ±<paramref name="perturbation"/>, and half of its weight and item scores each.
+    /// apart by ±<paramref name="perturbation"/>, and half of its weight, item scores and co-visitations each.
     /// </summary>
     internal void SplitFrom(Segment largest, ReadOnlySpan<float> perturbation)
     {
@@ -94,12 +113,15 @@ public sealed class Segment
             largest._items[item] /= 2;
             _items[item] = largest._items[item];
         }
+        CoVisits.SplitFrom(largest.CoVisits);
+        Weights = largest.Weights;
     }
 
     /// <summary>Multiplies the forward-decayed scores by <paramref name="factor"/> (the model moved its epoch).</summary>
     internal void Rebase(double factor)
     {
         foreach (var key in _items.Keys.ToList()) _items[key] *= factor;
+        CoVisits.Rebase(factor);
     }
 
     /// <summary>Restores a saved state (the model's <see cref="GlobalModel.Load"/>).</summary>
@@ -110,10 +132,32 @@ public sealed class Segment
     }
 }
 
+/// <summary>What a segment gives a snapshot: its top items and its own item neighbours.</summary>
+public sealed class SegmentModel
+{
+    internal SegmentModel(SegmentItems top, RowTable<(int Item, float Score)[]> neighbors, FusionWeights weights) => (Top, Neighbors, Weights) = (top, neighbors, weights);
+
+    /// <summary>The segment's top items, best first.</summary>
+    public SegmentItems Top { get; }
+
+    /// <summary>The segment's learned fusion weights.</summary>
+    public FusionWeights Weights { get; }
+
+    /// <summary>Each item's nearest items among the segment's users, best first (null: none yet).</summary>
+    internal RowTable<(int Item, float Score)[]> Neighbors { get; }
+}
+
 /// <summary>What every segment's fold of one batch shares.</summary>
 /// <param name="Decay">The centroids' decay since the model's last batch, a = 2^(−Δt/halfLife).</param>
 /// <param name="Scale">The batch's item scores against the model's epoch.</param>
-public readonly record struct SegmentFold(double Decay, double Scale);
+/// <param name="Learning">What the batch's examples teach the segments' fusion weights, or null when it has none.</param>
+public readonly record struct SegmentFold(double Decay, double Scale, FusionLearning? Learning = null);
+
+/// <summary>What one batch's examples teach each segment's fusion weights.</summary>
+/// <param name="Gradient">Per segment, the membership-weighted sum of the examples' gradients (K rows of <see cref="FusionWeights.Terms"/>).</param>
+/// <param name="Mass">Per segment, the sum of the examples' membership weights.</param>
+/// <param name="Rate">The learning rate η.</param>
+public sealed record FusionLearning(double[] Gradient, double[] Mass, double Rate);
 
 /// <summary>What every segment's ranking of its items shares at one model version.</summary>
 /// <param name="Prior">τ: the weight of popularity in each segment's scores.</param>

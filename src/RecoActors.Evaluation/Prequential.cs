@@ -27,7 +27,11 @@ public static class Prequential
     /// <param name="progress">Told the number of events done, now and then.</param>
     /// <param name="only">Run only these models (by name); null runs all of them.</param>
     /// <param name="engine">Builds fusion and k1: null runs the Core-only loop; the node passes its actors.</param>
-    /// <param name="ablate">Also run fusion with each term of its score removed: <c>fusion-segments</c>, <c>fusion-personal</c>, <c>fusion-related</c>.</param>
+    /// <param name="ablate">
+    /// Also run fusion with each term of its score removed (<c>fusion-segments</c>, <c>fusion-personal</c>,
+    /// <c>fusion-related</c>, <c>fusion-local</c>), with its weights fixed at their initial values (<c>fusion-fixed</c>),
+    /// and with every user an equal member of every segment (<c>fusion-uniform</c>: what a user's own segments add).
+    /// </param>
     public static EvaluationReport Run(string dataset, RatingsLog log, IReadOnlyList<ItemText> items, ModelOptions options,
         ITextEmbedder? text = null, int batchEvents = 200, IProgress<int>? progress = null,
         IReadOnlyCollection<string>? only = null, FusionFactory? engine = null, bool ablate = false)
@@ -46,6 +50,9 @@ public static class Prequential
                 ("fusion-segments", options with { SegmentWeight = 0 }),
                 ("fusion-personal", options with { PersonalWeight = 0 }),
                 ("fusion-related", options with { CoVisitWeight = 0 }),
+                ("fusion-local", options with { SegmentCoVisitWeight = 0 }),
+                ("fusion-fixed", options with { FusionLearningRate = 0 }),
+                ("fusion-uniform", options with { NearestSegments = options.Segments, MembershipSharpness = 0 }),
             ]);
         var engines = variants.Select(v => engine(v.Options, batchEvents, catalog)).ToList();
         if (text is not null)

@@ -23,6 +23,7 @@ public sealed record Recommend([property: Key(0)] string UserId, [property: Key(
 /// <param name="ColdStart">True when the user has no direction yet and got popular items.</param>
 /// <param name="Memberships">How close the user is to each segment (the weights sum to 1; empty on cold start).</param>
 /// <param name="Items">The items, best first, each with its explanation.</param>
+/// <param name="Weights">The weights the user's score fused its terms with, learned by the user's segments; null on cold start.</param>
 [MessagePackObject]
 public sealed record Recommendations(
     [property: Key(0)] string UserId,
@@ -31,14 +32,27 @@ public sealed record Recommendations(
     [property: Key(3)] long EventsApplied,
     [property: Key(4)] bool ColdStart,
     [property: Key(5)] Share[] Memberships,
-    [property: Key(6)] RecommendedItem[] Items) : IRecoMessage;
+    [property: Key(6)] RecommendedItem[] Items,
+    [property: Key(7)] TermWeights? Weights = null) : IRecoMessage;
+
+/// <summary>How much each term of a fused score counts for one user: the blend of its segments' learned weights.</summary>
+/// <param name="Segments">σ: the segment models' popular items.</param>
+/// <param name="Personal">λ: closeness to the user's profile.</param>
+/// <param name="Related">μ: co-visitation with the user's latest positive items, over every user.</param>
+/// <param name="Local">The same co-visitation among the user's segments' own users.</param>
+[MessagePackObject]
+public sealed record TermWeights(
+    [property: Key(0)] float Segments,
+    [property: Key(1)] float Personal,
+    [property: Key(2)] float Related,
+    [property: Key(3)] float Local);
 
 /// <summary>One recommended item and why: its score is the segments' shares plus the personal and related terms.</summary>
 /// <param name="ItemId">The item.</param>
 /// <param name="Score">Its fused score.</param>
 /// <param name="Personal">λ·cos(profile, item): how close the item is to the user's own taste.</param>
 /// <param name="Related">μ·V(item): how often it was co-visited with the user's latest positive items.</param>
-/// <param name="Segments">What each near segment's local model gave it.</param>
+/// <param name="Segments">What each near segment's local models gave it: its popular items' term and its own co-visitation term.</param>
 [MessagePackObject]
 public sealed record RecommendedItem(
     [property: Key(0)] string ItemId,

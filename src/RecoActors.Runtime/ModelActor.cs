@@ -165,7 +165,7 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
                 Done(batch);
                 continue;
             }
-            _fold = new FoldUnderWay(model.Current.Version + 1, batch, new SegmentItems[_segments.Length]) { Waiting = _segments.Length };
+            _fold = new FoldUnderWay(model.Current.Version + 1, batch, new SegmentModel[_segments.Length]) { Waiting = _segments.Length };
             foreach (var segment in _segments) segment.Tell(new SegmentCommand.Fold(_fold.Version, step, batch.Partial));
         }
         if (_fold is not null) return;
@@ -186,8 +186,8 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     /// <summary>A batch to fold: where the model stands in the exchange after it (null: not from the exchange), and whether it goes back to the contributions' pool.</summary>
     private sealed record Batch(ModelPartial Partial, ExchangePosition? Position, bool Recycle);
 
-    /// <summary>The fold under way: the version it makes, its batch, the segments' ranked items so far, and how many segments have yet to answer this step.</summary>
-    private sealed record FoldUnderWay(long Version, Batch Batch, SegmentItems[] Tops)
+    /// <summary>The fold under way: the version it makes, its batch, the segments' models so far, and how many segments have yet to answer this step.</summary>
+    private sealed record FoldUnderWay(long Version, Batch Batch, SegmentModel[] Tops)
     {
         public int Waiting { get; set; }
     }

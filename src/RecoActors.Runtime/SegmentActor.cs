@@ -44,5 +44,5 @@ internal abstract record SegmentCommand
     public sealed record Rank(long Version, SegmentRanking Ranking) : SegmentCommand;
 
     /// <summary>The segment's ranked items.</summary>
-    public sealed record Ranked(int Segment, long Version, SegmentItems Top) : SegmentCommand;
+    public sealed record Ranked(int Segment, long Version, SegmentModel Top) : SegmentCommand;
 }

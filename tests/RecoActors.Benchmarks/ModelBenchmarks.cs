@@ -69,6 +69,8 @@ public class ProfileUpdateBenchmarks
     [Benchmark(OperationsPerInvoke = Batch, Description = "ProfileUpdater.Apply (profile + segment + partial), d=64 K=32")]
     public void FullUpdate()
     {
+        // One batch's partial per invocation, as a stream's would be: it grows its tables once and keeps them.
+        _partial.Reset(_snapshot.Epoch);
         for (var e = 0; e < Batch; e++)
         {
             var (item, type, value) = _events[e];

@@ -37,20 +37,28 @@ public class ModelStateTests
         restarted.Load(running.Save());
         Assert.Equal(running.Current.Version, restarted.Current.Version);
         Assert.Equal(running.Current.Weights, restarted.Current.Weights);
+        Assert.Equal(running.Current.FusionWeights, restarted.Current.FusionWeights);
+        Assert.NotEqual(FusionWeights.Initial(Options), running.Current.FusionWeights[0]);
 
         Fold(events.Skip(3_000), running, profiles, running, restarted);
         var (a, b) = (running.Current, restarted.Current);
         Assert.Equal(a.Version, b.Version);
         Assert.Equal(a.Weights, b.Weights);
+        Assert.Equal(a.FusionWeights, b.FusionWeights);
         for (var k = 0; k < a.SegmentCount; k++)
         {
             Assert.Equal(a.Centroid(k).ToArray(), b.Centroid(k).ToArray());
             Assert.Equal(a.TopItems(k, 20), b.TopItems(k, 20));
+            foreach (var id in new[] { "i3", "i7", "i40" })
+                Assert.Equal(a.Related(running.Catalog.GetOrAdd(id), k), b.Related(restarted.Catalog.GetOrAdd(id), k));
         }
+        Assert.Contains(Enumerable.Range(0, a.SegmentCount), k => a.Related(running.Catalog.GetOrAdd("i3"), k).Count > 0);
         foreach (var (user, profile) in profiles.Take(20))
         {
             var (ra, rb) = (Fusion.Recommend(profile, a, 10), Fusion.Recommend(Remap(profile, running.Catalog, restarted.Catalog), b, 10));
             Assert.Equal(ra.Items.Select(i => (i.ItemId, i.Score, i.Personal, i.Related)), rb.Items.Select(i => (i.ItemId, i.Score, i.Personal, i.Related)));
+            Assert.Equal(ra.Items.SelectMany(i => i.Segments), rb.Items.SelectMany(i => i.Segments));
+            Assert.Equal(ra.Weights, rb.Weights);
         }
     }
 

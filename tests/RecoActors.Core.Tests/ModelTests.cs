@@ -98,11 +98,17 @@ public class ModelTests
         Assert.Contains(all.Items, i => i.Segments.Sum(s => s.Amount) > 0);
         Assert.Contains(all.Items, i => i.Personal != 0);
         Assert.Contains(all.Items, i => i.Related > 0);
-        Assert.All(Ask(options with { SegmentWeight = 0 }).Items, i => Assert.Equal(0f, i.Segments.Sum(s => s.Amount)));
+        // A weight set to 0 stays 0 while the others are learned (the steps multiply), so each ablation stays one.
+        Assert.All(Ask(options with { SegmentWeight = 0, SegmentCoVisitWeight = 0 }).Items, i => Assert.Equal(0f, i.Segments.Sum(s => s.Amount)));
         Assert.All(Ask(options with { PersonalWeight = 0 }).Items, i => Assert.Equal(0f, i.Personal));
         Assert.All(Ask(options with { CoVisitWeight = 0 }).Items, i => Assert.Equal(0f, i.Related));
-        var noSegments = Ask(options with { SegmentWeight = 0 });
+        var noSegments = Ask(options with { SegmentWeight = 0, SegmentCoVisitWeight = 0 });
         Assert.All(noSegments.Items, i => Assert.Equal(i.Score, i.Personal + i.Related, 4));
+        Assert.Equal(0f, noSegments.Weights!.Segments);
+        Assert.Equal(0f, noSegments.Weights.Local);
+        // The segments' own co-visitation alone is a share of its own in the explanation.
+        var localOnly = Ask(options with { SegmentWeight = 0 });
+        Assert.Contains(localOnly.Items, i => i.Segments.Sum(s => s.Amount) > 0);
     }
 
     [Fact]

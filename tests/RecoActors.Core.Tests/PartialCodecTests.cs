@@ -38,7 +38,10 @@ public class PartialCodecTests
         Assert.Equal(partial.Events, received.Events);
         Assert.Equal(partial.Epoch, received.Epoch);
         Assert.Equal(partial.MaxTimestamp, received.MaxTimestamp);
-        Assert.True(partial.CoVisits.Count > 0 && partial.Collaborative.Count > 0, "the sample exercises every field");
+        Assert.True(partial.CoVisits.Count > 0 && partial.Collaborative.Count > 0 && partial.Examples.Count > 0 && partial.SegmentPositives.Any(p => p.Count > 0),
+            "the sample exercises every field");
+        Assert.Equal(partial.Examples.Select(e => catalog[e.Item]), received.Examples.Select(e => other[e.Item]));
+        Assert.Equal(partial.CoVisits.Select(c => c.Segment), received.CoVisits.Select(c => c.Segment));
         Assert.Equal(bytes, PartialCodec.Encode(received, i => other[i]));
     }
 

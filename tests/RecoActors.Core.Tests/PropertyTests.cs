@@ -34,7 +34,7 @@ public class PropertyTests
                 {
                     if (segment >= 0) p.AddPoint(segment, signature);
                     p.AddInteraction(segment, item, 1 + item % 3, e.Timestamp, HalfLife, signature);
-                    p.AddCoVisits(recent, item, 4, e.Timestamp, HalfLife);
+                    p.AddCoVisits(segment, recent, item, 4, e.Timestamp, HalfLife);
                 }
                 recent.Push(item);
             }
@@ -50,6 +50,7 @@ public class PropertyTests
             AssertClose(whole.Positives, merged.Positives);
             AssertClose(PairSums(whole), PairSums(merged));
             for (var s = 0; s < k; s++) AssertClose(whole.SegmentItems[s], merged.SegmentItems[s]);
+            for (var s = 0; s < k; s++) AssertClose(whole.SegmentPositives[s], merged.SegmentPositives[s]);
             Assert.Equal(whole.Collaborative.Keys.Order(), merged.Collaborative.Keys.Order());
             foreach (var (item, v) in whole.Collaborative)
                 for (var i = 0; i < d; i++) Assert.Equal(v[i], merged.Collaborative[item][i], 1e-4 * Math.Max(1, Math.Abs(v[i])));
@@ -59,7 +60,8 @@ public class PropertyTests
     private static Dictionary<int, double> PairSums(ModelPartial p)
     {
         var sums = new Dictionary<int, double>();
-        foreach (var (a, b, w) in p.CoVisits) sums[a * 1000 + b] = sums.GetValueOrDefault(a * 1000 + b) + w;
+        // Keyed by segment too: a pair counts for the whole model and for the segment its user was in.
+        foreach (var (a, b, w, segment) in p.CoVisits) sums[(segment + 1) * 1_000_000 + a * 1000 + b] = sums.GetValueOrDefault((segment + 1) * 1_000_000 + a * 1000 + b) + w;
         return sums;
     }
 

@@ -59,7 +59,12 @@ public sealed class ApiTests
         // An unknown user gets a cold-start ranking, not a 404.
         var cold = await http.GetFromJsonAsync("/v1/users/never-seen/recommendations?n=5", ApiJson.Default.RecommendationsResponse);
         Assert.True(cold!.ColdStart);
+        Assert.Null(cold.Weights);
         Assert.Equal("api-node", cold.Node);
+        // A known user's ranking says which learned weights fused its terms.
+        var known = await http.GetFromJsonAsync("/v1/users/u1/recommendations?n=5", ApiJson.Default.RecommendationsResponse);
+        Assert.False(known!.ColdStart);
+        Assert.True(known.Weights is { Segments: > 0, Personal: > 0, Related: > 0, Local: > 0 }, $"weights {known.Weights}");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
     }
 

@@ -51,6 +51,8 @@ public sealed class FusionActorTests : Akka.TestKit.Xunit2.TestKit
             Json(answer.Items.Select(i => new { i.ItemId, i.Score, i.Personal, i.Related, Segments = i.Segments.Select(s => new { s.Segment, s.Amount }) })));
         Assert.Equal(Json(expected.Memberships.Select(s => new { s.Segment, s.Amount })), Json(answer.Memberships.Select(s => new { s.Segment, s.Amount })));
         if (profile is not null) Assert.NotEmpty(answer.Memberships);
+        Assert.Equal(Json(expected.Weights), Json(answer.Weights));
+        Assert.Equal(profile is null, answer.Weights is null);
     }
 
     [Fact]
@@ -87,5 +89,5 @@ public sealed class FusionActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(1, second.Profile.EventsApplied);
     }
 
-    private static string Json(object o) => JsonSerializer.Serialize(o);
+    private static string Json(object? o) => JsonSerializer.Serialize(o);
 }

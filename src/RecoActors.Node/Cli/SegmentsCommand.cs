@@ -23,13 +23,14 @@ internal static class SegmentsCommand
         return connection.AddTo(command);
     }
 
-    /// <summary>The segments as a table, largest first.</summary>
+    /// <summary>The segments as a table, largest first; σ λ μ ν are each segment's learned weights of its users' terms (segments' items, personal, related, its own neighbours).</summary>
     public static Table Render(SegmentsResponse answer, Func<string, string> title)
     {
         var table = new Table().Title(Markup.Escape($"model version {answer.ModelVersion} on {answer.Node}: {answer.Segments.Count} segments, {answer.EventsFolded:N0} events folded"))
-            .AddColumns("segment", "weight", "share", "drift", "top items");
+            .AddColumns("segment", "weight", "share", "drift", "σ λ μ ν", "top items");
         foreach (var s in answer.Segments.OrderByDescending(s => s.Weight))
-            table.AddRow($"{s.Segment}", $"{s.Weight:N1}", $"{s.Share:P1}", $"{s.Drift:F4}", Markup.Escape(string.Join(", ", s.TopItems.Select(i => title(i.ItemId)))));
+            table.AddRow($"{s.Segment}", $"{s.Weight:N1}", $"{s.Share:P1}", $"{s.Drift:F4}",
+                $"{s.FusionWeights.Segments:F1} {s.FusionWeights.Personal:F1} {s.FusionWeights.Related:F1} {s.FusionWeights.Local:F1}", Markup.Escape(string.Join(", ", s.TopItems.Select(i => title(i.ItemId)))));
         return table;
     }
 }

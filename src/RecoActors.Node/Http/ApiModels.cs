@@ -13,8 +13,9 @@ namespace RecoActors.Node.Http;
 /// <param name="ModelVersion">The model snapshot the ranking was read from.</param>
 /// <param name="Memberships">How close the user is to each segment (weights sum to 1).</param>
 /// <param name="Items">The items, best first, each with its explanation.</param>
+/// <param name="Weights">The weights the user's score fused its terms with (learned by its segments); null on cold start.</param>
 public sealed record RecommendationsResponse(string UserId, int Partition, string Node, bool ColdStart, long ModelVersion,
-    IReadOnlyList<Share> Memberships, IReadOnlyList<RecommendedItem> Items);
+    IReadOnlyList<Share> Memberships, IReadOnlyList<RecommendedItem> Items, TermWeights? Weights);
 
 /// <summary>A user's profile, as <c>GET /v1/users/{id}/profile</c> returns it.</summary>
 /// <param name="UserId">The user.</param>
@@ -44,10 +45,12 @@ public sealed record SegmentsResponse(string Node, long ModelVersion, long Event
         var total = snapshot.Weights.Sum();
         var segments = Enumerable.Range(0, snapshot.SegmentCount)
             .Select(k => new SegmentSummary(k, snapshot.Weights[k], total > 0 ? snapshot.Weights[k] / total : 0, snapshot.Drift[k],
-                [.. snapshot.TopItems(k, top).Select(t => new ScoredItem(t.ItemId, t.Score))]))
+                [.. snapshot.TopItems(k, top).Select(t => new ScoredItem(t.ItemId, t.Score))], Weights(snapshot.FusionWeights[k])))
             .ToList();
         return new SegmentsResponse(node.Id, snapshot.Version, node.EventsFolded, segments);
     }
+
+    private static TermWeights Weights(FusionWeights w) => new(w.Segments, w.Personal, w.Related, w.Local);
 }
 
 /// <summary>One segment.</summary>
@@ -56,7 +59,8 @@ public sealed record SegmentsResponse(string Node, long ModelVersion, long Event
 /// <param name="Share">Its weight as a fraction of all segments' (how much of the recent activity is nearest to it).</param>
 /// <param name="Drift">How far its centroid moved in the last fold (Euclidean; a re-seeded segment jumps).</param>
 /// <param name="TopItems">Its best items.</param>
-public sealed record SegmentSummary(int Segment, double Weight, double Share, double Drift, IReadOnlyList<ScoredItem> TopItems);
+/// <param name="FusionWeights">The weights its users' scores fuse their terms with, as it has learned them.</param>
+public sealed record SegmentSummary(int Segment, double Weight, double Share, double Drift, IReadOnlyList<ScoredItem> TopItems, TermWeights FusionWeights);
 
 /// <summary>An item and a score.</summary>
 /// <param name="ItemId">The item.</param>

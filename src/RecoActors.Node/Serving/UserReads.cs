@@ -30,7 +30,7 @@ public sealed class UserReads(RecoNode node, NodeMetrics metrics)
             var other => throw new ReadException(500, $"user '{userId}': unexpected answer {other.GetType().Name}"),
         };
         metrics.RecordRecommendation(Stopwatch.GetElapsedTime(started));
-        return new RecommendationsResponse(userId, PartitionOf(userId), answer.Node, answer.ColdStart, answer.ModelVersion, answer.Memberships, answer.Items);
+        return new RecommendationsResponse(userId, PartitionOf(userId), answer.Node, answer.ColdStart, answer.ModelVersion, answer.Memberships, answer.Items, answer.Weights);
     }
 
     /// <summary>A user's profile, or null for a user with no events.</summary>

@@ -131,6 +131,8 @@ async function showUser(id) {
       `<div class="membership"><span>segment ${m.segment}</span><div class="bar"><span style="width:${(m.amount * 100).toFixed(1)}%;background:${colour(m.segment)}"></span></div><span>${(m.amount * 100).toFixed(0)} %</span></div>`).join("") || "–";
     $("recent").innerHTML = (profile?.recentItems ?? []).map(i => `<li>${name(i)}</li>`).join("");
     $("cold-start").hidden = !recs.coldStart;
+    const w = recs.weights;
+    $("term-weights").textContent = w ? `learned weights: segments' items ${w.segments.toFixed(2)} · personal ${w.personal.toFixed(2)} · related ${w.related.toFixed(2)} · segments' neighbours ${w.local.toFixed(2)}` : "";
     const top = Math.max(1e-6, ...recs.items.map(i => i.score));
     $("recommendations").tBodies[0].innerHTML = recs.items.map((item, r) => {
       const segments = item.segments.reduce((a, s) => a + s.amount, 0);
