@@ -36,6 +36,9 @@ public sealed record ModelOptions
     /// <summary>Neighbours kept per item in a snapshot (top by cosine over co-visitation).</summary>
     public int CoVisitNeighbors { get; init; } = 200;
 
+    /// <summary>Neighbours kept per item in each segment's own co-visitation table (its users are a share of all, its rows shorter).</summary>
+    public int SegmentCoVisitNeighbors { get; init; } = 50;
+
     /// <summary>Weight μ of the co-visitation term μ·V(item) (V scaled so the best candidate has 1).</summary>
     public float CoVisitWeight { get; init; } = 1f;
 
@@ -111,6 +114,7 @@ public sealed record ModelOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CoVisitWindow, nameof(CoVisitWindow));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CoVisitAnchors, nameof(CoVisitAnchors));
         ArgumentOutOfRangeException.ThrowIfNegative(CoVisitNeighbors, nameof(CoVisitNeighbors));
+        ArgumentOutOfRangeException.ThrowIfNegative(SegmentCoVisitNeighbors, nameof(SegmentCoVisitNeighbors));
         ArgumentOutOfRangeException.ThrowIfNegative(CoVisitWeight, nameof(CoVisitWeight));
         ArgumentOutOfRangeException.ThrowIfNegative(MembershipSharpness, nameof(MembershipSharpness));
         ArgumentOutOfRangeException.ThrowIfNegative(SegmentWeight, nameof(SegmentWeight));

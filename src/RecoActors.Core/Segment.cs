@@ -14,7 +14,7 @@ public sealed class Segment
     internal Segment(float[] centroid, ModelOptions options)
     {
         _centroid = centroid;
-        CoVisits = new CoVisitation(options.CoVisitNeighbors, options.CoVisitBackward);
+        CoVisits = new CoVisitation(options.SegmentCoVisitNeighbors, options.CoVisitBackward);
         Weights = FusionWeights.Initial(options);
     }
 
