@@ -64,7 +64,7 @@ public sealed partial class GlobalModel
             Vectors.Normalize(c, c);
             _segments[k] = new Segment(c, options) { Index = k };
         }
-        Current = Publish([.. _segments.Select(segment => new SegmentModel(SegmentItems.Empty, segment.CoVisits.Publish(), segment.Weights))], new double[_k], []);
+        Current = Publish([.. _segments.Select(segment => new SegmentModel(SegmentItems.Empty, segment.CoVisits.Publish(), segment.FusionWeights))], new double[_k], []);
     }
 
     private volatile ModelSnapshot _current = null!;

@@ -47,7 +47,7 @@ public sealed partial class GlobalModel
             }
             _coVisits.Save(w);
             foreach (var segment in _segments) segment.CoVisits.Save(w);
-            foreach (var segment in _segments) for (var t = 0; t < FusionWeights.Terms; t++) w.Write(segment.Weights[t]);
+            foreach (var segment in _segments) for (var t = 0; t < FusionWeights.Terms; t++) w.Write(segment.FusionWeights[t]);
         }
         return stream.ToArray();
     }
@@ -93,7 +93,7 @@ public sealed partial class GlobalModel
             if (stateVersion >= 2)
             {
                 foreach (var segment in _segments) segment.CoVisits.Load(r, Item, size);
-                foreach (var segment in _segments) segment.Weights = new FusionWeights(r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle());
+                foreach (var segment in _segments) segment.FusionWeights = new FusionWeights(r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle());
             }
             if (r.BaseStream.Position != r.BaseStream.Length) throw new FormatException("the model state has trailing bytes");
             (_epoch, _time, _version) = (epoch, time, version);

@@ -21,7 +21,7 @@ public sealed class ModelSnapshot
         Reseeded = reseeded;
         Items = [.. segments.Select(segment => segment.Top)];
         SegmentNeighbors = [.. segments.Select(segment => segment.Neighbors)];
-        FusionWeights = [.. segments.Select(segment => segment.Weights)];
+        FusionWeights = [.. segments.Select(segment => segment.FusionWeights)];
         Popular = popular;
         ItemVectors = itemVectors;
         ItemIds = itemIds;

@@ -15,11 +15,11 @@ public sealed class Segment
     {
         _centroid = centroid;
         CoVisits = new CoVisitation(options.SegmentCoVisitNeighbors, options.CoVisitBackward);
-        Weights = FusionWeights.Initial(options);
+        FusionWeights = FusionWeights.Initial(options);
     }
 
     /// <summary>The weights this segment's users' scores fuse their terms with, learned from their events.</summary>
-    public FusionWeights Weights { get; internal set; }
+    public FusionWeights FusionWeights { get; internal set; }
 
     /// <summary>The segment's own item neighbours (read it only from the segment's owner).</summary>
     internal CoVisitation CoVisits { get; }
@@ -61,7 +61,7 @@ public sealed class Segment
         {
             Span<double> gradient = stackalloc double[FusionWeights.Terms];
             for (var t = 0; t < gradient.Length; t++) gradient[t] = learning.Gradient[Index * FusionWeights.Terms + t] / learning.Mass[Index];
-            Weights = Weights.Step(gradient, learning.Rate);
+            FusionWeights = FusionWeights.Step(gradient, learning.Rate);
         }
     }
 
@@ -72,7 +72,7 @@ public sealed class Segment
     public SegmentModel Rank(SegmentRanking ranking)
     {
         ArgumentNullException.ThrowIfNull(ranking);
-        return new SegmentModel(SegmentItems.Top(Scores(ranking), ranking.Count), CoVisits.Publish(), Weights);
+        return new SegmentModel(SegmentItems.Top(Scores(ranking), ranking.Count), CoVisits.Publish(), FusionWeights);
     }
 
     /// <summary>
@@ -114,7 +114,7 @@ public sealed class Segment
             _items[item] = largest._items[item];
         }
         CoVisits.SplitFrom(largest.CoVisits);
-        Weights = largest.Weights;
+        FusionWeights = largest.FusionWeights;
     }
 
     /// <summary>Multiplies the forward-decayed scores by <paramref name="factor"/> (the model moved its epoch).</summary>
@@ -135,13 +135,13 @@ public sealed class Segment
 /// <summary>What a segment gives a snapshot: its top items and its own item neighbours.</summary>
 public sealed class SegmentModel
 {
-    internal SegmentModel(SegmentItems top, RowTable<(int Item, float Score)[]> neighbors, FusionWeights weights) => (Top, Neighbors, Weights) = (top, neighbors, weights);
+    internal SegmentModel(SegmentItems top, RowTable<(int Item, float Score)[]> neighbors, FusionWeights weights) => (Top, Neighbors, FusionWeights) = (top, neighbors, weights);
 
     /// <summary>The segment's top items, best first.</summary>
     public SegmentItems Top { get; }
 
     /// <summary>The segment's learned fusion weights.</summary>
-    public FusionWeights Weights { get; }
+    public FusionWeights FusionWeights { get; }
 
     /// <summary>Each item's nearest items among the segment's users, best first (null: none yet).</summary>
     internal RowTable<(int Item, float Score)[]> Neighbors { get; }
