@@ -132,7 +132,7 @@ public sealed class Segment
     }
 }
 
-/// <summary>What a segment gives a snapshot: its top items and its own item neighbours.</summary>
+/// <summary>What a segment gives a snapshot: its top items, its own item neighbours and its learned fusion weights.</summary>
 public sealed class SegmentModel
 {
     internal SegmentModel(SegmentItems top, RowTable<(int Item, float Score)[]> neighbors, FusionWeights weights) => (Top, Neighbors, FusionWeights) = (top, neighbors, weights);

@@ -45,7 +45,15 @@ public sealed record TermWeights(
     [property: Key(0)] float Segments,
     [property: Key(1)] float Personal,
     [property: Key(2)] float Related,
-    [property: Key(3)] float Local);
+    [property: Key(3)] float Local)
+{
+    /// <summary>The protocol's form of a model's <see cref="RecoActors.Core.FusionWeights"/>.</summary>
+    public static TermWeights Of(RecoActors.Core.FusionWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return new(weights.Segments, weights.Personal, weights.Related, weights.Local);
+    }
+}
 
 /// <summary>One recommended item and why: its score is the segments' shares plus the personal and related terms.</summary>
 /// <param name="ItemId">The item.</param>

@@ -31,7 +31,7 @@ internal sealed class FusionActor : ReceiveActor
         var ranking = Fusion.Recommend(rank.Profile, snapshot, rank.Count);
         return new Recommendations(rank.UserId, node, snapshot.Version, rank.Profile?.EventsApplied ?? 0, ranking.ColdStart, Shares(ranking.Memberships),
             [.. ranking.Items.Select(i => new RecommendedItem(i.ItemId, i.Score, i.Personal, i.Related, Shares(i.Segments)))],
-            ranking.Weights is { } w ? new TermWeights(w.Segments, w.Personal, w.Related, w.Local) : null);
+            ranking.Weights is { } weights ? TermWeights.Of(weights) : null);
     }
 
     private static Share[] Shares(IReadOnlyList<SegmentShare> shares) => [.. shares.Select(s => new Share(s.Segment, s.Amount))];

@@ -45,12 +45,10 @@ public sealed record SegmentsResponse(string Node, long ModelVersion, long Event
         var total = snapshot.Weights.Sum();
         var segments = Enumerable.Range(0, snapshot.SegmentCount)
             .Select(k => new SegmentSummary(k, snapshot.Weights[k], total > 0 ? snapshot.Weights[k] / total : 0, snapshot.Drift[k],
-                [.. snapshot.TopItems(k, top).Select(t => new ScoredItem(t.ItemId, t.Score))], Weights(snapshot.FusionWeights[k])))
+                [.. snapshot.TopItems(k, top).Select(t => new ScoredItem(t.ItemId, t.Score))], TermWeights.Of(snapshot.FusionWeights[k])))
             .ToList();
         return new SegmentsResponse(node.Id, snapshot.Version, node.EventsFolded, segments);
     }
-
-    private static TermWeights Weights(FusionWeights w) => new(w.Segments, w.Personal, w.Related, w.Local);
 }
 
 /// <summary>One segment.</summary>
