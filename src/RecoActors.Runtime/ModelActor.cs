@@ -52,10 +52,10 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>The dispatcher the model and segment actors run on: a thread each (<see cref="RuntimeConfig"/> defines it).</summary>
+    /// <summary>The dispatcher the model and segment actors run on: threads of their own, one fewer than the cores (<see cref="RuntimeConfig.FoldThreads"/>).</summary>
     public const string Dispatcher = "akka.reco-fold-dispatcher";
 
-    /// <summary>Props for the node's model actor, on a thread of its own (<see cref="Dispatcher"/>).</summary>
+    /// <summary>Props for the node's model actor, on the folds' threads (<see cref="Dispatcher"/>).</summary>
     public static Props Props(GlobalModel model, Contributions? contributions, TimeSpan foldInterval, Action<ModelPartial>? publish = null,
         Action<long>? folded = null, ModelSnapshots? snapshots = null, Action<ModelCheckpoint>? saved = null) =>
         Akka.Actor.Props.Create(() => new ModelActor(model, contributions, foldInterval, publish, folded, snapshots, saved)).WithDispatcher(Dispatcher);
@@ -63,9 +63,10 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     /// <inheritdoc />
     /// <remarks>
     /// A fold takes tens of milliseconds of a core, and more when the core is shared: on the thread pool it held a
-    /// thread that requests queued behind. On threads of their own (this actor's and its segments') folds leave the
-    /// pool to the requests and the users. (Lowering those threads' priority, with Linux's per-thread nice, crashed
-    /// a process in glibc's priority-protected mutexes on its way down; it is not done.)
+    /// thread that requests queued behind. On threads of their own, one fewer than the cores, folds leave the pool and a
+    /// core to the requests and the users (a thread per segment took every core at each fold). (Lowering those threads'
+    /// priority, with Linux's per-thread nice, crashed a process in glibc's priority-protected mutexes on its way
+    /// down; it is not done.)
     /// </remarks>
     protected override void PreStart()
     {

@@ -6,6 +6,9 @@ namespace RecoActors.Runtime;
 /// <summary>The HOCON a node's actor system runs with, made from the node's settings (Akka's own defaults underneath).</summary>
 public static class RuntimeConfig
 {
+    /// <summary>Threads the model's folds share: one fewer than the cores, at least one.</summary>
+    public static int FoldThreads => Math.Max(1, Environment.ProcessorCount - 1);
+
     /// <summary>Builds the configuration: remoting, cluster, split-brain resolver, sharding, persistence, serializers.</summary>
     public static Config Build(ClusterOptions cluster, PersistenceStore store, RuntimeOptions runtime)
     {
@@ -36,8 +39,17 @@ public static class RuntimeConfig
                   }
                 }
               }
-              # The model's folds: the model actor and each segment actor on a thread of its own, off the pool requests use.
-              reco-fold-dispatcher.type = PinnedDispatcher
+              # The model's folds: the model actor and its segment actors on threads of their own, off the pool requests
+              # use, and one fewer than the cores, so that a fold always leaves a core to the requests.
+              reco-fold-dispatcher {
+                type = Dispatcher
+                executor = fork-join-executor
+                throughput = 100
+                dedicated-thread-pool {
+                  thread-count = {{FoldThreads}}
+                  threadtype = background
+                }
+              }
               # Hand-off persists every partition before the node leaves: the phase must outlast it.
               coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = {{ClusterConfig.Duration(runtime.HandOffTimeout + TimeSpan.FromSeconds(10))}}
               persistence {

@@ -10,11 +10,11 @@ namespace RecoActors.Runtime;
 /// <remarks>
 /// The segment's state is handed over, not shared: the model actor tells a segment to fold or rank and touches that
 /// segment only after it answered, so each step sees the state the step before it left, as on one thread; the
-/// message passing orders the memory. The segments of one fold step run at once, each on its own thread.
+/// message passing orders the memory. The segments of one fold step run at once on the folds' threads.
 /// </remarks>
 internal sealed class SegmentActor : ReceiveActor
 {
-    /// <summary>An actor for <paramref name="segment"/>, on a thread of its own.</summary>
+    /// <summary>An actor for <paramref name="segment"/>, on the folds' threads (<see cref="ModelActor.Dispatcher"/>).</summary>
     public static Props Props(Segment segment) => Akka.Actor.Props.Create(() => new SegmentActor(segment)).WithDispatcher(ModelActor.Dispatcher);
 
     /// <summary>The actor of <paramref name="segment"/>.</summary>
