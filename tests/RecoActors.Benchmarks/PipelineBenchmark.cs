@@ -60,7 +60,7 @@ internal static class PipelineBenchmark
             $"   ({akkaText.Applied / akkaMemory.Applied:F2} × without text; {content.Count:N0} items, embedded before the clock)");
         Row($"Akka runtime, Akka.Persistence.Sql on SQLite ({defaults.CommitInterval.TotalSeconds:0} s)", akkaSqlite);
         Row("  the same, read from the mock Kafka (3 brokers)", kafkaSqlite,
-            $"   ({kafkaSqlite.Applied / akkaSqlite.Applied:F2} / {kafkaSqlite.Durable / akkaSqlite.Durable:F2} × in-memory feed)");
+            $"   ({kafkaSqlite.Applied / akkaSqlite.Applied:F2} / {kafkaSqlite.Durable / akkaSqlite.Durable:F2} × in-memory feed; medians {Medians[4].Applied / Medians[3].Applied:F2} / {Medians[4].Durable / Medians[3].Durable:F2})");
         Console.WriteLine($"(warm-up runs before the JIT settled, per row in this order: {string.Join(", ", WarmUps)}; applied/s in each round, per row: {string.Join("; ", Rounds)}; CPU µs per event until applied: {string.Join("; ", CpuRounds)})");
         Console.WriteLine($"(applied: until every event is applied; durable: until every partition's checkpoint covers its last event, which waits for the next commit, up to {defaults.CommitInterval.TotalSeconds:0} s more)");
         Console.WriteLine();
@@ -107,7 +107,10 @@ internal static class PipelineBenchmark
             for (var i = 0; i < rows.Length; i++) runs[i].Add(rows[i]());
         Rounds.AddRange(runs.Select(r => string.Join(" / ", r.Select(x => $"{x.Applied:N0}"))));
         CpuRounds.AddRange(runs.Select(r => string.Join(" / ", r.Select(x => $"{x.CpuMicros:F1}"))));
+        Medians = [.. runs.Select(r => new AkkaPipeline.Rates(Median(r, x => x.Applied), Median(r, x => x.Durable), Median(r, x => x.CpuMicros)))];
         return [.. runs.Select(r => new AkkaPipeline.Rates(r.Max(x => x.Applied), r.Max(x => x.Durable), r.Min(x => x.CpuMicros)))];
+
+        static double Median(List<AkkaPipeline.Rates> runs, Func<AkkaPipeline.Rates, double> of) => runs.Select(of).Order().ElementAt(runs.Count / 2);
     }
 
     /// <summary>
@@ -130,6 +133,9 @@ internal static class PipelineBenchmark
             }
         }
     }
+
+    /// <summary>Each row's median run, set by <see cref="Best"/>: a steady row and a noisy one compare differently by their best.</summary>
+    private static AkkaPipeline.Rates[] Medians = [];
 
     private const int MaxWarmUps = 8;
     private static readonly List<string> Rounds = [];
