@@ -52,8 +52,24 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>The dispatcher the model and segment actors run on: threads of their own, one fewer than the cores (<see cref="RuntimeConfig.FoldThreads"/>).</summary>
+    /// <summary>The dispatcher the model and segment actors run on (<see cref="DispatcherHocon"/> defines it).</summary>
     public const string Dispatcher = "akka.reco-fold-dispatcher";
+
+    /// <summary>
+    /// The definition of <see cref="Dispatcher"/>: threads of its own, off the pool requests use, and one fewer than
+    /// the cores (at least one), so that a fold always leaves a core to the requests.
+    /// </summary>
+    public static string DispatcherHocon => $$"""
+        {{Dispatcher}} {
+          type = Dispatcher
+          executor = fork-join-executor
+          throughput = 100
+          dedicated-thread-pool {
+            thread-count = {{Math.Max(1, Environment.ProcessorCount - 1)}}
+            threadtype = background
+          }
+        }
+        """;
 
     /// <summary>Props for the node's model actor, on the folds' threads (<see cref="Dispatcher"/>).</summary>
     public static Props Props(GlobalModel model, Contributions? contributions, TimeSpan foldInterval, Action<ModelPartial>? publish = null,

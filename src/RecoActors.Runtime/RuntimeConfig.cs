@@ -6,9 +6,6 @@ namespace RecoActors.Runtime;
 /// <summary>The HOCON a node's actor system runs with, made from the node's settings (Akka's own defaults underneath).</summary>
 public static class RuntimeConfig
 {
-    /// <summary>Threads the model's folds share: one fewer than the cores, at least one.</summary>
-    public static int FoldThreads => Math.Max(1, Environment.ProcessorCount - 1);
-
     /// <summary>Builds the configuration: remoting, cluster, split-brain resolver, sharding, persistence, serializers.</summary>
     public static Config Build(ClusterOptions cluster, PersistenceStore store, RuntimeOptions runtime)
     {
@@ -37,17 +34,6 @@ public static class RuntimeConfig
                     rebalance-absolute-limit = 1000
                     rebalance-relative-limit = 1.0
                   }
-                }
-              }
-              # The model's folds: the model actor and its segment actors on threads of their own, off the pool requests
-              # use, and one fewer than the cores, so that a fold always leaves a core to the requests.
-              reco-fold-dispatcher {
-                type = Dispatcher
-                executor = fork-join-executor
-                throughput = 100
-                dedicated-thread-pool {
-                  thread-count = {{FoldThreads}}
-                  threadtype = background
                 }
               }
               # Hand-off persists every partition before the node leaves: the phase must outlast it.
@@ -83,7 +69,8 @@ public static class RuntimeConfig
               }
             }
             """;
-        var config = ConfigurationFactory.ParseString(hocon).WithFallback(ConfigurationFactory.ParseString(CompactMailbox.Hocon));
+        var config = ConfigurationFactory.ParseString(hocon).WithFallback(ConfigurationFactory.ParseString(CompactMailbox.Hocon))
+            .WithFallback(ConfigurationFactory.ParseString(ModelActor.DispatcherHocon));
         if (store.Kind == "memory")
             config = ConfigurationFactory.ParseString("""
                 akka.persistence.journal.plugin = "akka.persistence.journal.inmem"

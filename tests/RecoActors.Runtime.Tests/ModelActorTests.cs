@@ -4,7 +4,7 @@ using RecoActors.Core;
 namespace RecoActors.Runtime.Tests;
 
 /// <summary>The model actor and its segment actors fold exactly as Core's <see cref="GlobalModel.Apply"/> does.</summary>
-public sealed class ModelActorTests() : Akka.TestKit.Xunit2.TestKit("akka.reco-fold-dispatcher.type = PinnedDispatcher")
+public sealed class ModelActorTests() : Akka.TestKit.Xunit2.TestKit(ModelActor.DispatcherHocon)
 {
     // More segments than the stream has tastes: some die and are re-seeded along the way.
     private static readonly ModelOptions Options = new() { Dimension = 16, Segments = 6, Seed = 5, DeadSegmentFraction = 0.25f, ModelHalfLifeMs = 86_400_000 };
