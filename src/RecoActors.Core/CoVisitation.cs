@@ -27,13 +27,17 @@ internal sealed class CoVisitation
 
     private readonly int _neighbours;
     private readonly double _backward;
-    private Dictionary<int, Dictionary<int, double>> _rows = [];
+    private Dictionary<int, CoVisitRow> _rows = [];
     private double[] _positives = [];
     private (int Item, float Score)[][] _ranked = [];
+    // Items the table has rows for; the per-item arrays hold more, grown by half at a time (grown to the exact size,
+    // every fold that met a new item copied five tables' worth of them).
+    private int _size;
     // Per item: its row's weight, and that weight when its neighbours were last ranked.
     private double[] _rowWeight = [], _rankedWeight = [];
-    // Scratch for ranking a row.
+    // Scratch for ranking a row, and for the pairs a pruned row keeps.
     private float[] _scores = [];
+    private (int Item, double Together)[] _kept = [];
     // The rows the last snapshot published, and the items whose neighbours changed since: the next snapshot shares the rest.
     private RowTable<(int Item, float Score)[]> _published = RowTable<(int Item, float Score)[]>.Empty;
     private readonly HashSet<int> _changed = [];
@@ -80,30 +84,34 @@ internal sealed class CoVisitation
 
         void Add(int from, int to, double w)
         {
-            if (!_rows.TryGetValue(from, out var row)) _rows[from] = row = [];
-            row[to] = row.GetValueOrDefault(to) + w;
+            if (!_rows.TryGetValue(from, out var row)) _rows[from] = row = new CoVisitRow();
+            row.Add(to, w);
             _rowWeight[from] += w;
         }
     }
 
     private void Grow(int size)
     {
+        if (_size >= size) return;
+        _size = size;
         if (_ranked.Length >= size) return;
-        Array.Resize(ref _ranked, size);
-        Array.Resize(ref _positives, size);
-        Array.Resize(ref _rowWeight, size);
-        Array.Resize(ref _rankedWeight, size);
+        var capacity = Math.Max(size, _ranked.Length + _ranked.Length / 2);
+        Array.Resize(ref _ranked, capacity);
+        Array.Resize(ref _positives, capacity);
+        Array.Resize(ref _rowWeight, capacity);
+        Array.Resize(ref _rankedWeight, capacity);
     }
 
     /// <summary>Ranks an item's neighbours by cosine, into <paramref name="top"/> (empty, left empty); a row over twice its limit keeps only its best <paramref name="limit"/>.</summary>
-    private void Rank(int a, Dictionary<int, double> row, int limit, TopK top)
+    private void Rank(int a, CoVisitRow row, int limit, TopK top)
     {
         var na = _positives[a];
         if (_scores.Length < row.Count) _scores = new float[2 * row.Count];
         var scores = _scores.AsSpan(0, row.Count);
-        var i = 0;
+        var items = row.Items;
+        var counts = row.Counts;
         // NaN: a pair with no cosine (an item without positive weight), never ranked, first to go.
-        foreach (var (b, together) in row) scores[i++] = na > 0 && _positives[b] is var nb and > 0 ? (float)(together / Math.Sqrt(na * nb)) : float.NaN;
+        for (var i = 0; i < items.Length; i++) scores[i] = na > 0 && _positives[items[i]] is var nb and > 0 ? (float)(counts[i] / Math.Sqrt(na * nb)) : float.NaN;
         var prune = row.Count > 2 * limit;
         var floor = float.NegativeInfinity;
         if (prune)
@@ -112,27 +120,33 @@ internal sealed class CoVisitation
             Array.Sort(sorted);
             floor = sorted[^limit];
         }
-        var kept = prune ? new Dictionary<int, double>(limit) : row;
-        var weight = 0.0;
-        i = 0;
-        foreach (var (b, together) in row)
+        var kept = 0;
+        if (prune && _kept.Length < row.Count) _kept = new (int, double)[2 * row.Count];
+        for (var i = 0; i < items.Length; i++)
         {
-            var score = scores[i++];
+            var score = scores[i];
             if (float.IsNaN(score)) continue;
             if (prune)
             {
                 if (score < floor) continue;
-                kept[b] = together;
-                weight += together;
+                _kept[kept++] = (items[i], counts[i]);
             }
-            top.Offer(b, score);
+            top.Offer(items[i], score);
         }
         if (prune)
         {
-            _rows[a] = kept;
+            // The best pairs go back in the order they were in, into the row's own storage (a new table per pruning was
+            // made young and copied by the young generations' collections).
+            row.Clear();
+            var weight = 0.0;
+            foreach (var (b, together) in _kept.AsSpan(0, kept))
+            {
+                row.Set(b, together);
+                weight += together;
+            }
             _rowWeight[a] = weight;
         }
-        _ranked[a] = top.Drain();
+        _ranked[a] = top.Drain(pinned: true);
         _changed.Add(a);
         _rankedWeight[a] = _rowWeight[a];
     }
@@ -140,7 +154,7 @@ internal sealed class CoVisitation
     /// <summary>The neighbour rows for a snapshot: those unchanged since the last one are shared with it.</summary>
     public RowTable<(int Item, float Score)[]> Publish()
     {
-        _published = _published.With(Math.Max(_published.Count, _ranked.Length), _changed, item => _ranked[item]);
+        _published = _published.With(Math.Max(_published.Count, _size), _changed, item => _ranked[item]);
         _changed.Clear();
         return _published;
     }
@@ -151,7 +165,7 @@ internal sealed class CoVisitation
     /// <summary>Multiplies every forward-decayed amount by <paramref name="factor"/> (the model moved its epoch).</summary>
     public void Rebase(double factor)
     {
-        foreach (var row in _rows.Values) foreach (var key in row.Keys.ToList()) row[key] *= factor;
+        foreach (var row in _rows.Values) foreach (ref var count in row.Counts) count *= factor;
         for (var i = 0; i < _rowWeight.Length; i++)
         {
             _positives[i] *= factor;
@@ -166,10 +180,10 @@ internal sealed class CoVisitation
         _rows = [];
         foreach (var (item, row) in other._rows)
         {
-            foreach (var key in row.Keys.ToList()) row[key] /= 2;
-            _rows[item] = new Dictionary<int, double>(row);
+            foreach (ref var count in row.Counts) count /= 2;
+            _rows[item] = row.Copy();
         }
-        for (var i = 0; i < other._positives.Length; i++)
+        for (var i = 0; i < other._size; i++)
         {
             other._positives[i] /= 2;
             other._rowWeight[i] /= 2;
@@ -177,6 +191,7 @@ internal sealed class CoVisitation
         }
         (_positives, _rowWeight, _rankedWeight) = ([.. other._positives], [.. other._rowWeight], [.. other._rankedWeight]);
         _ranked = [.. other._ranked];
+        _size = other._size;
         _changed.Clear();
         ForgetPublished();
     }
@@ -188,10 +203,16 @@ internal sealed class CoVisitation
         foreach (var (item, row) in _rows)
         {
             w.Write(item);
-            GlobalModel.WriteScores(w, row);
+            w.Write(row.Count);
+            var counts = row.Counts;
+            for (var i = 0; i < counts.Length; i++)
+            {
+                w.Write(row.Items[i]);
+                w.Write(counts[i]);
+            }
         }
-        w.Write(_ranked.Length);
-        for (var item = 0; item < _ranked.Length; item++)
+        w.Write(_size);
+        for (var item = 0; item < _size; item++)
         {
             w.Write(_positives[item]);
             w.Write(_rowWeight[item]);
@@ -216,13 +237,14 @@ internal sealed class CoVisitation
         _rows = [];
         for (var n = r.ReadInt32(); n > 0; n--)
         {
-            var row = new Dictionary<int, double>();
+            var row = new CoVisitRow();
             _rows[item(r.ReadInt32())] = row;
-            GlobalModel.ReadScores(r, row, item);
+            for (var pairs = r.ReadInt32(); pairs > 0; pairs--) row.Set(item(r.ReadInt32()), r.ReadDouble());
         }
         var saved = r.ReadInt32();
         size = Math.Max(size, saved);
         (_positives, _rowWeight, _rankedWeight, _ranked) = (new double[size], new double[size], new double[size], new (int Item, float Score)[size][]);
+        _size = size;
         for (var s = 0; s < saved; s++)
         {
             var at = item(s);

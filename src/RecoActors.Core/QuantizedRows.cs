@@ -64,7 +64,8 @@ internal sealed class QuantizedRows
                 blocks[b] = _blocks[b];
                 continue;
             }
-            var block = new sbyte[BlockRows * d];
+            // Pinned: kept from fold to fold, and never copied by the young generations' collections.
+            var block = GC.AllocateArray<sbyte>(BlockRows * d, pinned: true);
             if (b < _blocks.Length) _blocks[b].CopyTo(block, 0);
             for (var row = start; row < end; row++)
             {

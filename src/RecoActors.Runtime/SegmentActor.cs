@@ -22,6 +22,7 @@ internal sealed class SegmentActor : ReceiveActor
     {
         Receive<SegmentCommand.Fold>(fold =>
         {
+            BackgroundThread.Lower();
             segment.Fold(fold.Step, fold.Batch);
             Sender.Tell(new SegmentCommand.Folded(segment.Index, fold.Version));
         });
