@@ -203,13 +203,7 @@ internal sealed class CoVisitation
         foreach (var (item, row) in _rows)
         {
             w.Write(item);
-            w.Write(row.Count);
-            var counts = row.Counts;
-            for (var i = 0; i < counts.Length; i++)
-            {
-                w.Write(row.Items[i]);
-                w.Write(counts[i]);
-            }
+            GlobalModel.WriteScores(w, row);
         }
         w.Write(_size);
         for (var item = 0; item < _size; item++)
@@ -239,7 +233,7 @@ internal sealed class CoVisitation
         {
             var row = new CoVisitRow();
             _rows[item(r.ReadInt32())] = row;
-            for (var pairs = r.ReadInt32(); pairs > 0; pairs--) row.Set(item(r.ReadInt32()), r.ReadDouble());
+            GlobalModel.ReadScores(r, row, item);
         }
         var saved = r.ReadInt32();
         size = Math.Max(size, saved);

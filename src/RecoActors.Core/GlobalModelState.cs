@@ -123,4 +123,22 @@ public sealed partial class GlobalModel
         scores.Clear();
         for (var n = r.ReadInt32(); n > 0; n--) scores[item(r.ReadInt32())] = r.ReadDouble();
     }
+
+    internal static void WriteScores(BinaryWriter w, CoVisitRow row)
+    {
+        w.Write(row.Count);
+        var items = row.Items;
+        var counts = row.Counts;
+        for (var i = 0; i < items.Length; i++)
+        {
+            w.Write(items[i]);
+            w.Write(counts[i]);
+        }
+    }
+
+    internal static void ReadScores(BinaryReader r, CoVisitRow row, Func<int, int> item)
+    {
+        row.Clear();
+        for (var n = r.ReadInt32(); n > 0; n--) row.Set(item(r.ReadInt32()), r.ReadDouble());
+    }
 }

@@ -22,11 +22,18 @@ internal sealed class SegmentActor : ReceiveActor
     {
         Receive<SegmentCommand.Fold>(fold =>
         {
-            BackgroundThread.Lower();
             segment.Fold(fold.Step, fold.Batch);
             Sender.Tell(new SegmentCommand.Folded(segment.Index, fold.Version));
         });
         Receive<SegmentCommand.Rank>(rank => Sender.Tell(new SegmentCommand.Ranked(segment.Index, rank.Version, segment.Rank(rank.Ranking))));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Every step of a fold runs at the folds' lower priority, whichever of their threads takes it (see <see cref="ModelActor"/>).</remarks>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        BackgroundThread.Lower();
+        return base.AroundReceive(receive, message);
     }
 }
 
