@@ -15,16 +15,21 @@ public sealed partial class GlobalModel
     // its segments' neighbours empty until the stream fills them and their weights where the options start them.
     private const byte StateVersion = 2;
 
-    // The state is megabytes: a new growing stream per save left several large-object-heap arrays behind each time.
-    private readonly MemoryStream _saved = new();
-
     /// <summary>Everything learned, little-endian and versioned. Call it from the thread that folds.</summary>
     public byte[] Save()
     {
+        var stream = new MemoryStream();
+        Save(stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Writes everything learned (<see cref="Save()"/>) to <paramref name="destination"/>, which stays open. Call it from the thread that folds.</summary>
+    /// <remarks>The state is megabytes: a node that saves it often writes into a buffer it keeps rather than into a new array each time.</remarks>
+    public void Save(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
         var ids = _catalog.Snapshot();
-        var stream = _saved;
-        stream.SetLength(0);
-        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        using (var w = new BinaryWriter(destination, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(StateVersion);
             w.Write(_k);
@@ -49,11 +54,10 @@ public sealed partial class GlobalModel
             foreach (var segment in _segments) segment.CoVisits.Save(w);
             foreach (var segment in _segments) for (var t = 0; t < FusionWeights.Terms; t++) w.Write(segment.FusionWeights[t]);
         }
-        return stream.ToArray();
     }
 
     /// <summary>
-    /// Replaces everything this model has learned with a saved state (<see cref="Save"/>) and publishes it; content
+    /// Replaces everything this model has learned with a saved state (<see cref="Save(Stream)"/>) and publishes it; content
     /// vectors set before stay. For a new model, before anything is folded into it.
     /// </summary>
     /// <exception cref="FormatException">Not a state this version can read, truncated, or saved by a model of another K or d.</exception>

@@ -46,6 +46,8 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     private bool _snapshotDue;
     private ExchangePosition? _position, _saved;
     private ModelCheckpoint? _pending;
+    // Where each save writes the state first, kept for the next (ModelCheckpoint.Write).
+    private readonly MemoryStream _state = new();
     private IActorRef _store = ActorRefs.Nobody;
     private bool _failing;
 
@@ -215,7 +217,7 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     {
         if (_pending is not null || _position is not { } position || position == _saved || !IsOldestNode()) return;
         // One row, replaced each time: the store keeps (persistence id, sequence number) unique, and this is always 0.
-        _pending = new ModelCheckpoint(model.Current.Version, position.Completed, position.Resume, model.Save());
+        _pending = ModelCheckpoint.Write(model.Current.Version, position.Completed, position.Resume, _state, model.Save);
         _store.Tell(new SaveSnapshot(new SnapshotMetadata(snapshots!.PersistenceId, 0, DateTime.UtcNow), _pending), Self);
     }
 

@@ -26,4 +26,7 @@ public sealed class RuntimeSerializer(ExtendedActorSystem system) : ManifestSeri
 
     /// <inheritdoc />
     public override int Identifier => Id;
+
+    /// <inheritdoc />
+    public override byte[] ToBinary(object obj) => obj is ModelCheckpoint checkpoint ? checkpoint.ToBytes() : base.ToBinary(obj);
 }

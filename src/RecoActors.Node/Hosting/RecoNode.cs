@@ -133,7 +133,7 @@ public sealed class RecoNode
         {
             try
             {
-                model.Load(checkpoint.State);
+                model.Load(checkpoint.State.Span);
             }
             catch (FormatException ex)
             {
