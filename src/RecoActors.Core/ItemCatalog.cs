@@ -10,10 +10,18 @@ namespace RecoActors.Core;
 /// </remarks>
 public sealed class ItemCatalog
 {
-    private readonly ConcurrentDictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _index;
+    private readonly ConcurrentDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _byChars;
     private readonly Lock _gate = new();
     private string[] _ids = new string[1024];
     private int _count;
+
+    /// <summary>An empty catalog.</summary>
+    public ItemCatalog()
+    {
+        _index = new(StringComparer.Ordinal);
+        _byChars = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>Number of items known.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -39,6 +47,9 @@ public sealed class ItemCatalog
             return i;
         }
     }
+
+    /// <summary>The index of an item, adding it if new; a known item's id is not made into a string.</summary>
+    public int GetOrAdd(ReadOnlySpan<char> itemId) => _byChars.TryGetValue(itemId, out var i) ? i : GetOrAdd(itemId.ToString());
 
     /// <summary>The index of a known item.</summary>
     public bool TryGet(string itemId, out int index) => _index.TryGetValue(itemId, out index);

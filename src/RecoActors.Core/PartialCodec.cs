@@ -67,12 +67,12 @@ public static class PartialCodec
         return stream.ToArray();
     }
 
-    /// <summary>Decodes a partial, indexing each item id by <paramref name="indexOf"/>.</summary>
+    /// <summary>Decodes a partial, indexing each item id in <paramref name="catalog"/>.</summary>
     /// <exception cref="FormatException">Not a partial this version can read, or truncated.</exception>
-    public static ModelPartial Decode(byte[] bytes, Func<string, int> indexOf, ModelOptions options)
+    public static ModelPartial Decode(byte[] bytes, ItemCatalog catalog, ModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        ArgumentNullException.ThrowIfNull(indexOf);
+        ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         if (bytes.Length == 0 || bytes[0] is not (1 or Version))
             throw new FormatException($"model partial version {(bytes.Length == 0 ? "(empty)" : bytes[0].ToString())} is not 1 or {Version}");
@@ -89,20 +89,23 @@ public static class PartialCodec
             partial.Restore(maxTimestamp: r.ReadInt64(), events: r.ReadInt64());
             for (var i = 0; i < partial.PointSums.Length; i++) partial.PointSums[i] = r.ReadDouble();
             for (var i = 0; i < partial.PointCounts.Length; i++) partial.PointCounts[i] = r.ReadDouble();
-            foreach (var segment in partial.SegmentItems) ReadScores(r, segment, indexOf);
-            if (version >= 2) foreach (var segment in partial.SegmentPositives) ReadScores(r, segment, indexOf);
-            ReadScores(r, partial.Popularity, indexOf);
-            ReadScores(r, partial.Positives, indexOf);
+            foreach (var segment in partial.SegmentItems) ReadScores(r, segment, catalog);
+            if (version >= 2) foreach (var segment in partial.SegmentPositives) ReadScores(r, segment, catalog);
+            ReadScores(r, partial.Popularity, catalog);
+            ReadScores(r, partial.Positives, catalog);
             for (var n = r.ReadInt32(); n > 0; n--)
             {
-                var item = indexOf(r.ReadString());
+                var item = ReadItem(r, catalog);
                 var vector = new float[dimension];
                 for (var i = 0; i < dimension; i++) vector[i] = r.ReadSingle();
                 partial.Collaborative[item] = vector;
             }
-            for (var n = r.ReadInt32(); n > 0; n--)
+            var coVisits = r.ReadInt32();
+            // Sized once: grown by doubling, the list of a large partial left its smaller copies on the large-object heap.
+            partial.CoVisits.EnsureCapacity(Math.Clamp(coVisits, 0, bytes.Length / 16));
+            for (var n = coVisits; n > 0; n--)
             {
-                var (earlier, later, weight, segment) = (indexOf(r.ReadString()), indexOf(r.ReadString()), r.ReadDouble(), version >= 2 ? r.ReadInt32() : -1);
+                var (earlier, later, weight, segment) = (ReadItem(r, catalog), ReadItem(r, catalog), r.ReadDouble(), version >= 2 ? r.ReadInt32() : -1);
                 if (segment < -1 || segment >= segments) throw new FormatException($"model partial has a co-visitation of segment {segment} of {segments}");
                 partial.CoVisits.Add((earlier, later, weight, segment));
             }
@@ -112,11 +115,11 @@ public static class PartialCodec
                 for (var i = 0; i < dimension; i++) unit[i] = r.ReadSingle();
                 var anchors = new int[r.ReadInt32()];
                 if (anchors.Length > options.CoVisitAnchors) throw new FormatException($"model partial has an example with {anchors.Length} anchors; this node keeps {options.CoVisitAnchors}");
-                for (var i = 0; i < anchors.Length; i++) anchors[i] = indexOf(r.ReadString());
+                for (var i = 0; i < anchors.Length; i++) anchors[i] = ReadItem(r, catalog);
                 var seen = new int[r.ReadInt32()];
                 if (seen.Length > FusionExample.SeenKept) throw new FormatException($"model partial has an example with {seen.Length} seen items; at most {FusionExample.SeenKept} are kept");
-                for (var i = 0; i < seen.Length; i++) seen[i] = indexOf(r.ReadString());
-                partial.Examples.Add(new FusionExample(unit, anchors, seen, indexOf(r.ReadString())));
+                for (var i = 0; i < seen.Length; i++) seen[i] = ReadItem(r, catalog);
+                partial.Examples.Add(new FusionExample(unit, anchors, seen, ReadItem(r, catalog)));
             }
             if (r.BaseStream.Position != r.BaseStream.Length) throw new FormatException("model partial has trailing bytes");
             return partial;
@@ -137,8 +140,21 @@ public static class PartialCodec
         }
     }
 
-    private static void ReadScores(BinaryReader r, Dictionary<int, double> scores, Func<string, int> indexOf)
+    private static void ReadScores(BinaryReader r, Dictionary<int, double> scores, ItemCatalog catalog)
     {
-        for (var n = r.ReadInt32(); n > 0; n--) scores[indexOf(r.ReadString())] = r.ReadDouble();
+        for (var n = r.ReadInt32(); n > 0; n--) scores[ReadItem(r, catalog)] = r.ReadDouble();
+    }
+
+    /// <summary>Reads an item id as <see cref="BinaryReader.ReadString"/> would (its UTF-8 length, then its bytes) and indexes it.</summary>
+    /// <remarks>A partial names tens of thousands of items, nearly all known: looked up by their characters, they are not made into strings.</remarks>
+    private static int ReadItem(BinaryReader r, ItemCatalog catalog)
+    {
+        const int OnStack = 256;
+        var length = r.Read7BitEncodedInt();
+        if (length < 0) throw new FormatException($"model partial has an item id of length {length}");
+        var bytes = (length <= OnStack ? stackalloc byte[OnStack] : new byte[length])[..length];
+        if (r.Read(bytes) != length) throw new EndOfStreamException();
+        var chars = length <= OnStack ? stackalloc char[OnStack] : new char[length];
+        return catalog.GetOrAdd(chars[..Encoding.UTF8.GetChars(bytes, chars)]);
     }
 }

@@ -13,6 +13,16 @@ public sealed class RecentItems
         _ring = new int[capacity];
     }
 
+    private RecentItems(RecentItems source)
+    {
+        _ring = (int[])source._ring.Clone();
+        _next = source._next;
+        Count = source.Count;
+    }
+
+    /// <summary>A copy holding the same items in the same order.</summary>
+    public RecentItems Clone() => new(this);
+
     /// <summary>The most items held.</summary>
     public int Capacity => _ring.Length;
 

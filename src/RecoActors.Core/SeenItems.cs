@@ -21,6 +21,17 @@ public sealed class SeenItems
         _capacity = Math.Min(capacity, 1 << 20);
     }
 
+    private SeenItems(SeenItems source)
+    {
+        _capacity = source._capacity;
+        _ring = (int[])source._ring.Clone();
+        _set = source._set is null ? null : new HashSet<int>(source._set);
+        (_next, _count) = (source._next, source._count);
+    }
+
+    /// <summary>A copy that remembers the same items in the same order.</summary>
+    public SeenItems Clone() => new(this);
+
     /// <summary>The most items remembered.</summary>
     public int Capacity => _capacity;
 

@@ -51,7 +51,15 @@ public sealed class TopK
     public (int Item, float Score)[] Drain(bool pinned = false)
     {
         var kept = _heap.AsSpan(0, _count);
-        kept.Sort(new BestFirst());
+        // Heap sort in place: the worst pair left goes to the end each time, so the pairs end best first. (Sorting the
+        // span with a comparer made a delegate per drain, and a fold drains thousands.)
+        for (var end = _count - 1; end > 0; end--)
+        {
+            var worst = _heap[0];
+            _count = end;
+            SiftDown(0, _heap[end]);
+            _heap[end] = worst;
+        }
         var result = pinned ? GC.AllocateUninitializedArray<(int Item, float Score)>(kept.Length, pinned: true) : new (int Item, float Score)[kept.Length];
         for (var i = 0; i < kept.Length; i++) result[i] = (kept[i].Item, kept[i].Score);
         _count = 0;
@@ -86,10 +94,5 @@ public sealed class TopK
             i = child;
         }
         _heap[i] = pair;
-    }
-
-    private readonly struct BestFirst : IComparer<(float Score, int Item)>
-    {
-        public int Compare((float Score, int Item) x, (float Score, int Item) y) => TopK.Compare(y, x);
     }
 }

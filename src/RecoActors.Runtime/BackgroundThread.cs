@@ -8,11 +8,11 @@ namespace RecoActors.Runtime;
 /// process may raise its threads' nice values. A woken thread at nice 0 preempts a running one at nice 10 at once, and
 /// against it gets about nine tenths of a contended core; a thread at nice 10 still has all of an idle core.
 /// </remarks>
-internal static class BackgroundThread
+public static class BackgroundThread
 {
     private const int PrioProcess = 0;
 
-    /// <summary>Nice value given to background work (the model's folds).</summary>
+    /// <summary>Nice value given to background work (the model's folds, and the decoding of the partials they fold).</summary>
     public const int Nice = 10;
 
     [ThreadStatic] private static bool _lowered;

@@ -46,7 +46,7 @@ public class FormatVersionTests
     {
         var model = new GlobalModel(Options, new ItemCatalog());
         model.Load(File.ReadAllBytes(Fixture("model-state-v1.bin")));
-        var partial = PartialCodec.Decode(File.ReadAllBytes(Fixture("partial-v1.bin")), model.Catalog.GetOrAdd, Options);
+        var partial = PartialCodec.Decode(File.ReadAllBytes(Fixture("partial-v1.bin")), model.Catalog, Options);
 
         Assert.Equal(long.Parse(Published()["partial"].Split(' ')[1]), partial.Events);
         Assert.NotEmpty(partial.CoVisits);

@@ -18,7 +18,7 @@ public class ModelStateTests
                 ProfileUpdater.Apply(profile, ev.ItemId, source.Catalog.GetOrAdd(ev.ItemId), ev.Type, ev.Value, ev.Timestamp, source.Current, partial, scratch);
             }
             var bytes = PartialCodec.Encode(partial, i => source.Catalog[i]);
-            foreach (var model in models) model.Apply(PartialCodec.Decode(bytes, model.Catalog.GetOrAdd, Options));
+            foreach (var model in models) model.Apply(PartialCodec.Decode(bytes, model.Catalog, Options));
         }
     }
 

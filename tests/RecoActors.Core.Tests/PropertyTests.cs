@@ -92,6 +92,45 @@ public class PropertyTests
         }).Check(Runs);
     }
 
+    /// <summary>A profile's copy (what a ranking gets) behaves as the profile does, now and after both take the same events, and neither sees the other's.</summary>
+    [Fact]
+    public void A_profile_s_clone_behaves_as_the_profile_and_is_independent_of_it()
+    {
+        // Items drawn from 0..59 into a seen set of 40 (hashed past 32, wrapped when full) and 5 recent positives.
+        var gen = Gen.ListOf(Gen.Choose(0, 59)).SelectMany(a => Gen.ListOf(Gen.Choose(0, 59)).Select(b => (a: a.ToArray(), b: b.ToArray())));
+        Prop.ForAll(gen.ToArbitrary(), x =>
+        {
+            float[] e = [1, -2, 0.5f, 3];
+            var profile = new Profile(4, 40, 5);
+            var t = Streams.T0;
+            void Apply(Profile p, int item, long at)
+            {
+                p.Apply(item, e, item % 3 - 1, at, HalfLife);
+                if (item % 3 == 2) p.RecentPositives.Push(item);
+            }
+            foreach (var item in x.a) Apply(profile, item, t += 1_000);
+            var clone = profile.Clone();
+            Same(profile, clone);
+            var before = profile.Clone();
+            foreach (var item in x.b) Apply(clone, item, t + item * 1_000L + 1);
+            Same(profile, before);
+            foreach (var item in x.b) Apply(profile, item, t + item * 1_000L + 1);
+            Same(profile, clone);
+        }).Check(Runs);
+
+        static void Same(Profile expected, Profile actual)
+        {
+            Assert.Equal(expected.Vector.Select(BitConverter.SingleToInt32Bits), actual.Vector.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(expected.Seen.Items(), actual.Seen.Items());
+            Assert.Equal(Enumerable.Range(0, 60).Select(expected.Seen.Contains), Enumerable.Range(0, 60).Select(actual.Seen.Contains));
+            var (a, b) = (new int[50], new int[50]);
+            Assert.Equal(expected.Seen.CopyNewest(a), actual.Seen.CopyNewest(b));
+            Assert.Equal(a, b);
+            Assert.Equal(expected.RecentPositives.Oldest(), actual.RecentPositives.Oldest());
+            Assert.Equal((expected.LastTimestamp, expected.EventsApplied), (actual.LastTimestamp, actual.EventsApplied));
+        }
+    }
+
     [Fact]
     public void Fusion_never_returns_seen_items_or_duplicates_and_returns_min_of_n_and_candidates()
     {

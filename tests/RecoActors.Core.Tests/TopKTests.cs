@@ -21,6 +21,10 @@ public class TopKTests
         var expected = pairs.OrderByDescending(p => p.Score).ThenBy(p => p.Item).Take(k).ToArray();
         Assert.Equal(expected, top.Drain());
         Assert.Equal(0, top.Count);
+
+        // Drained, it is empty and selects again from scratch (a fold reuses one for every row).
+        foreach (var (item, score) in pairs.Reverse()) top.Offer(item, score);
+        Assert.Equal(expected, top.Drain(pinned: true));
     }
 
     [Fact]

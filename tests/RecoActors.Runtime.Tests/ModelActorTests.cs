@@ -46,8 +46,8 @@ public sealed class ModelActorTests() : Akka.TestKit.Xunit2.TestKit(ModelActor.D
         var reseeds = new List<(long Version, int Segment)>();
         foreach (var bytes in partials)
         {
-            var expected = reference.Apply(PartialCodec.Decode(bytes, reference.Catalog.GetOrAdd, Options));
-            actor.Tell(new ModelCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog.GetOrAdd, Options)));
+            var expected = reference.Apply(PartialCodec.Decode(bytes, reference.Catalog, Options));
+            actor.Tell(new ModelCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog, Options)));
             actor.Tell(ModelCommand.FoldNow.Instance);
             var actual = ExpectMsg<ModelSnapshot>();
             Assert.Equal(expected.Version, actual.Version);
@@ -70,10 +70,10 @@ public sealed class ModelActorTests() : Akka.TestKit.Xunit2.TestKit(ModelActor.D
         var model = new GlobalModel(Options, new ItemCatalog());
         var actor = Sys.ActorOf(ModelActor.Props(model, contributions: null, TimeSpan.FromSeconds(1)));
 
-        foreach (var bytes in partials) actor.Tell(new ModelCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog.GetOrAdd, Options)));
+        foreach (var bytes in partials) actor.Tell(new ModelCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog, Options)));
         actor.Tell(ModelCommand.FoldNow.Instance);
         var actual = ExpectMsg<ModelSnapshot>(TimeSpan.FromSeconds(30));
-        foreach (var bytes in partials) reference.Apply(PartialCodec.Decode(bytes, reference.Catalog.GetOrAdd, Options));
+        foreach (var bytes in partials) reference.Apply(PartialCodec.Decode(bytes, reference.Catalog, Options));
         var expected = reference.Current;
         Assert.Equal(partials.Count, actual.Version);
         Assert.Equal(expected.Weights, actual.Weights);

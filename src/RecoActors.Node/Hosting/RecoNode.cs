@@ -154,8 +154,13 @@ public sealed class RecoNode
         node.Runtime = RecoRuntime.Start(system, context, publish, events => Interlocked.Add(ref node._eventsFolded, events), snapshots,
             saved => Volatile.Write(ref node._savedVersion, saved.Version));
         node.ExchangeFrom = from;
-        // Partials are decoded on the exchange's reader thread, in topic order, and folded by the model actor.
-        exchange?.Start(from, (bytes, at) => node.Runtime.Node.ModelActor.Tell(new ModelCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog.GetOrAdd, settings.Model), at)));
+        // Partials are decoded on the exchange's reader thread, in topic order, and folded by the model actor. Decoding
+        // one (hundreds of kilobytes) comes with every fold, and like the fold it gives way to requests.
+        exchange?.Start(from, (bytes, at) =>
+        {
+            BackgroundThread.Lower();
+            node.Runtime.Node.ModelActor.Tell(new ModelCommand.Exchanged(PartialCodec.Decode(bytes, model.Catalog, settings.Model), at));
+        });
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-kafka-clients", () =>
         {
             node.Close(logger);
