@@ -20,8 +20,11 @@ internal static class AkkaPipeline
     /// <summary>CPU time the process has used, on all its threads.</summary>
     public static TimeSpan ProcessCpu => Process.GetCurrentProcess().TotalProcessorTime;
 
-    /// <summary>Events per second until applied and until durable, and the process's CPU time per event until applied (µs: on 2 cores, what the rows compete for).</summary>
-    public readonly record struct Rates(double Applied, double Durable, double CpuMicros);
+    /// <summary>
+    /// Events per second until applied and until durable, and the process's CPU time per event until applied (µs: on 2
+    /// cores, what the rows compete for); the events counted and the CPU time until applied by kind of thread.
+    /// </summary>
+    public readonly record struct Rates(double Applied, double Durable, double CpuMicros, long Counted = 0, ThreadCpu? Threads = null);
 
     /// <summary>
     /// A one-node cluster kept running across the measured runs, as a node runs: each run feeds it the next batch of the
@@ -76,20 +79,21 @@ internal static class AkkaPipeline
                 _kafka.Feed.Hold();
                 _kafka.Produce(events);
                 var before = _node.Applied;
-                var (clock, cpu) = (Stopwatch.StartNew(), ProcessCpu);
+                var (threads, cpu, clock) = (ThreadCpu.Now(), ProcessCpu, Stopwatch.StartNew());
                 _kafka.Feed.Release();
-                return await MeasureAsync(clock, cpu, target, target - before, () => _node.Progress.Sum(p => p.Checkpoint));
+                return await MeasureAsync(clock, cpu, threads, target, target - before, () => _node.Progress.Sum(p => p.Checkpoint));
             }
-            var (started, cpuAtStart) = (Stopwatch.StartNew(), ProcessCpu);
+            var (threadsAtStart, cpuAtStart, started) = (ThreadCpu.Now(), ProcessCpu, Stopwatch.StartNew());
             foreach (var ev in events) _memory!.Append(Murmur2Partitioner.Partition(ev.UserId, Partitions), ev);
-            return await MeasureAsync(started, cpuAtStart, target, events.Count, () => Enumerable.Range(0, Partitions).Sum(_memory!.CommittedOffset));
+            return await MeasureAsync(started, cpuAtStart, threadsAtStart, target, events.Count, () => Enumerable.Range(0, Partitions).Sum(_memory!.CommittedOffset));
         }
 
-        private async Task<Rates> MeasureAsync(Stopwatch clock, TimeSpan cpu, long target, long counted, Func<long> durable)
+        private async Task<Rates> MeasureAsync(Stopwatch clock, TimeSpan cpu, ThreadCpu threads, long target, long counted, Func<long> durable)
         {
             var deadline = TimeSpan.FromMinutes(5);
             double? applied = null;
             var cpuApplied = TimeSpan.Zero;
+            ThreadCpu? threadsApplied = null;
             while (durable() < target)
             {
                 if (clock.Elapsed > deadline) throw new TimeoutException($"applied {_node.Applied} of {target} in {deadline}");
@@ -97,11 +101,12 @@ internal static class AkkaPipeline
                 {
                     applied = clock.Elapsed.TotalSeconds;
                     cpuApplied = ProcessCpu - cpu;
+                    threadsApplied = ThreadCpu.Now().Since(threads);
                 }
                 await Task.Delay(1);
             }
             if (_node.Applied != target) throw new InvalidOperationException($"applied {_node.Applied} of {target}");
-            return new Rates(counted / (applied ?? clock.Elapsed.TotalSeconds), counted / clock.Elapsed.TotalSeconds, cpuApplied.TotalMicroseconds / counted);
+            return new Rates(counted / (applied ?? clock.Elapsed.TotalSeconds), counted / clock.Elapsed.TotalSeconds, cpuApplied.TotalMicroseconds / counted, counted, threadsApplied);
         }
 
         /// <inheritdoc />

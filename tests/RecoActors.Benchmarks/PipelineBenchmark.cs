@@ -62,6 +62,9 @@ internal static class PipelineBenchmark
         Row("  the same, read from the mock Kafka (3 brokers)", kafkaSqlite,
             $"   ({kafkaSqlite.Applied / akkaSqlite.Applied:F2} / {kafkaSqlite.Durable / akkaSqlite.Durable:F2} × in-memory feed; medians {Medians[4].Applied / Medians[3].Applied:F2} / {Medians[4].Durable / Medians[3].Durable:F2})");
         Console.WriteLine($"(warm-up runs before the JIT settled, per row in this order: {string.Join(", ", WarmUps)}; applied/s in each round, per row: {string.Join("; ", Rounds)}; CPU µs per event until applied: {string.Join("; ", CpuRounds)})");
+        Console.WriteLine("CPU µs per event until applied by kind of thread, the three counted runs of each row together (actors: .NET's pool, where Akka's default dispatcher runs; other: timers, remoting, the JIT…):");
+        foreach (var (name, split) in new[] { "in-memory journal", "with text", "SQLite", "SQLite, mock Kafka" }.Zip(ByThread.Skip(1)))
+            Console.WriteLine($"  {name,-20} {split}");
         Console.WriteLine($"(applied: until every event is applied; durable: until every partition's checkpoint covers its last event, which waits for the next commit, up to {defaults.CommitInterval.TotalSeconds:0} s more)");
         Console.WriteLine();
         var (resident, stored) = AkkaPipeline.BytesPerUserAsync(options).GetAwaiter().GetResult();
@@ -106,6 +109,9 @@ internal static class PipelineBenchmark
         for (var round = 0; round < 3; round++)
             for (var i = 0; i < rows.Length; i++) runs[i].Add(rows[i]());
         Rounds.AddRange(runs.Select(r => string.Join(" / ", r.Select(x => $"{x.Applied:N0}"))));
+        ByThread = [.. runs.Select(r => r.All(x => x.Threads is not null)
+            ? $"{r.Select(x => x.Threads!).Aggregate((a, b) => a.Plus(b)).PerEvent(r.Sum(x => x.Counted))}"
+            : "")];
         CpuRounds.AddRange(runs.Select(r => string.Join(" / ", r.Select(x => $"{x.CpuMicros:F1}"))));
         Medians = [.. runs.Select(r => new AkkaPipeline.Rates(Median(r, x => x.Applied), Median(r, x => x.Durable), Median(r, x => x.CpuMicros)))];
         return [.. runs.Select(r => new AkkaPipeline.Rates(r.Max(x => x.Applied), r.Max(x => x.Durable), r.Min(x => x.CpuMicros)))];
@@ -136,6 +142,9 @@ internal static class PipelineBenchmark
 
     /// <summary>Each row's median run, set by <see cref="Best"/>: a steady row and a noisy one compare differently by their best.</summary>
     private static AkkaPipeline.Rates[] Medians = [];
+
+    /// <summary>Each row's CPU per event by kind of thread over its counted runs, set by <see cref="Best"/> (empty for the Core loop).</summary>
+    private static List<string> ByThread = [];
 
     private const int MaxWarmUps = 8;
     private static readonly List<string> Rounds = [];
