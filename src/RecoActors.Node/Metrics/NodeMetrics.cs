@@ -54,12 +54,20 @@ public sealed class NodeMetrics : IDisposable
         _recent[(n - 1) % _recent.Length] = elapsed.TotalMilliseconds;
     }
 
-    /// <summary>Percentiles (ms) of the latest recommendations (up to 4,096), or null before any.</summary>
-    public (double P50, double P95, double P99, int Of)? LatencyPercentiles()
+    /// <summary>Percentiles (ms) of the latest recommendations (up to 4,096, and at most <paramref name="latest"/>), or null before any.</summary>
+    public (double P50, double P95, double P99, int Of)? LatencyPercentiles(int latest = int.MaxValue) =>
+        Percentiles(_recent, Recommendations, latest);
+
+    /// <summary>
+    /// Percentiles of the latest <paramref name="latest"/> values of a ring to which <paramref name="written"/> values
+    /// have been written in turn (the n-th, from 1, into slot (n − 1) mod its length); null when there are none.
+    /// </summary>
+    internal static (double P50, double P95, double P99, int Of)? Percentiles(double[] ring, long written, int latest)
     {
-        var count = (int)Math.Min(Recommendations, _recent.Length);
+        var count = (int)Math.Min(Math.Min(written, ring.Length), Math.Max(0, latest));
         if (count == 0) return null;
-        var sorted = _recent[..count];
+        var sorted = new double[count];
+        for (var i = 0; i < count; i++) sorted[i] = ring[(written - 1 - i) % ring.Length];
         Array.Sort(sorted);
         double At(double q) => sorted[Math.Min(count - 1, (int)Math.Ceiling(q * count) - 1)];
         return (At(0.50), At(0.95), At(0.99), count);
