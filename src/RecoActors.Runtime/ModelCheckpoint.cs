@@ -18,8 +18,7 @@ public sealed record ModelCheckpoint(
     [property: Key(2)] long Resume,
     [property: Key(3)] ReadOnlyMemory<byte> State) : IRuntimeSerializable
 {
-    // A MessagePack array of four: three int64s and a bin32, each at its widest so that the header's length is known
-    // before the state is written.
+    // A MessagePack array of four: three int64s and a bin32, each at its widest so that the header has one length.
     private const int HeaderLength = 1 + 3 * 9 + 5;
 
     // The checkpoint's bytes when it was written encoded (Write); a copy made by `with` encodes itself again.
@@ -39,7 +38,7 @@ public sealed record ModelCheckpoint(
     public static string PersistenceId(string partialsTopic) => $"model-{partialsTopic}";
 
     /// <summary>
-    /// A checkpoint whose state <paramref name="writeState"/> writes, encoded as it is written: its bytes are one
+    /// A checkpoint whose state <paramref name="writeState"/> writes, encoded at once: its bytes are one
     /// array of their exact length, with the state in it (<paramref name="buffer"/> is where it is written first, kept
     /// by the caller for the next).
     /// </summary>
@@ -52,22 +51,19 @@ public sealed record ModelCheckpoint(
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentNullException.ThrowIfNull(writeState);
-        buffer.SetLength(HeaderLength);
-        buffer.Position = HeaderLength;
+        buffer.SetLength(0);
         writeState(buffer);
-        var bytes = GC.AllocateUninitializedArray<byte>((int)buffer.Length);
-        buffer.GetBuffer().AsSpan(0, bytes.Length).CopyTo(bytes);
-        WriteHeader(bytes, version, completed, resume);
-        return new ModelCheckpoint(version, completed, resume, bytes);
+        return new ModelCheckpoint(version, completed, resume, Encode(version, completed, resume, buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
     }
 
     /// <summary>The checkpoint's MessagePack bytes (what <see cref="RuntimeSerializer"/> stores), in one array.</summary>
-    internal byte[] ToBytes()
+    internal byte[] ToBytes() => _encoded ?? Encode(Version, Completed, Resume, State.Span);
+
+    private static byte[] Encode(long version, long completed, long resume, ReadOnlySpan<byte> state)
     {
-        if (_encoded is not null) return _encoded;
-        var bytes = GC.AllocateUninitializedArray<byte>(HeaderLength + State.Length);
-        State.Span.CopyTo(bytes.AsSpan(HeaderLength));
-        WriteHeader(bytes, Version, Completed, Resume);
+        var bytes = GC.AllocateUninitializedArray<byte>(HeaderLength + state.Length);
+        state.CopyTo(bytes.AsSpan(HeaderLength));
+        WriteHeader(bytes, version, completed, resume);
         return bytes;
     }
 

@@ -19,8 +19,8 @@ internal sealed record ThreadCpu(IReadOnlyDictionary<string, double> Seconds)
     /// <summary>CPU seconds so far of the threads alive now, by kind (empty where /proc is not there).</summary>
     public static ThreadCpu Now()
     {
-        var threads = new Dictionary<int, (string, double)>();
         if (!OperatingSystem.IsLinux()) return new(new Dictionary<string, double>());
+        var threads = new Dictionary<int, (string, double)>();
         foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
         {
             string stat;
