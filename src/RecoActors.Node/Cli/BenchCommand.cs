@@ -61,12 +61,12 @@ internal static class BenchCommand
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(10) };
         var next = half;
-        var (overHttp, httpIngest) = await MeasureAsync(clients, rate, duration, warmUp, async (i, random) =>
+        var (overHttp, httpIngest) = await MeasureAsync(clients, rate, duration, warmUp, async (turn, random) =>
         {
-            var path = i % 2 == 0 ? $"/v1/users/{users[random.Next(users.Length)]}/recommendations?n=10" : "/healthz";
+            var path = turn % 2 == 0 ? $"/v1/users/{users[random.Next(users.Length)]}/recommendations?n=10" : "/healthz";
             using var response = await http.GetAsync(path, CancellationToken.None);
             await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
-            return (i % 2, response.IsSuccessStatusCode);
+            return (turn % 2, response.IsSuccessStatusCode);
         }, stop => Ingest(producer, ratings, ref next, ingestRate, stop), context, cancel);
         // The node's own timing of the same requests after the warm-up (its latest as many as were counted), from the ask
         // to the region until the answer: the rest is HTTP.
@@ -121,9 +121,15 @@ internal static class BenchCommand
 
     /// <summary>
     /// Open loop: each of <paramref name="clients"/> keeps its own schedule at its share of <paramref name="rate"/>, so a
-    /// slow answer does not hide the queue behind it; <paramref name="request"/> returns the request's kind (0 or 1) and
-    /// whether it succeeded. Events stream in meanwhile.
+    /// slow answer does not hide the queue behind it; <paramref name="request"/> is given the request's turn and returns its
+    /// kind (0 or 1) and whether it succeeded. Events stream in meanwhile.
     /// </summary>
+    /// <remarks>
+    /// A turn is the request's number in its client's sequence plus the client's number, so kinds chosen by its parity are
+    /// sent by half the clients each at every moment. By the sequence alone, every client sent the same kind in the same
+    /// period (each client sends once per period), and the kinds came in alternate periods (160 ms by default): recommendations at
+    /// twice their rate half of the time, `/healthz` on an idle node the other half.
+    /// </remarks>
     private static async Task<(Measured, Ingested)> MeasureAsync(int clients, int rate, TimeSpan duration, TimeSpan warmUp,
         Func<int, Random, Task<(int Kind, bool Ok)>> request, Func<CancellationToken, long> ingest, NodeContext context, CancellationToken cancel)
     {
@@ -149,7 +155,7 @@ internal static class BenchCommand
                 var (kind, ok) = (0, false);
                 try
                 {
-                    (kind, ok) = await request(i, random);
+                    (kind, ok) = await request(c + i, random);
                 }
                 catch (Exception ex) when (ex is TimeoutException or HttpRequestException)
                 {
