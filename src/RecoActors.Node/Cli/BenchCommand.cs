@@ -99,7 +99,8 @@ internal static class BenchCommand
         AnsiConsole.MarkupLineInterpolated($"GC while measuring over HTTP: {overHttp.Gc}; through the client: {overActors.Gc}");
         if (asked is { } a)
             AnsiConsole.MarkupLineInterpolated($"the node's own timing of its latest {a.Of:N0} HTTP recommendations, from its ask to the user's entity until the answer: p50 {a.P50:F2}, p99 {a.P99:F2} ms; the rest is HTTP");
-        AnsiConsole.MarkupLineInterpolated($"while measuring: {httpIngest.Applied / overHttp.Seconds:N0} and {actorIngest.Applied / overActors.Seconds:N0} events/s applied; {failures} failed requests; target p99 ≤ 5 ms over HTTP: {(Quantile(rec, 0.99) <= 5 ? "met" : "missed")}, p99 ≤ 2× /healthz: {(Quantile(rec, 0.99) <= 2 * Quantile(ok, 0.99) ? "met" : "missed")}");
+        AnsiConsole.MarkupLineInterpolated($"while measuring: {httpIngest.Applied / overHttp.Seconds:N0} and {actorIngest.Applied / overActors.Seconds:N0} events/s applied; {failures} failed requests");
+        AnsiConsole.MarkupLineInterpolated($"targets (p99 ≤ 5 ms, and ≤ 2× /healthz's): over HTTP {Verdict(rec, ok)}; through the actor client {Verdict(viaClient, ok)}");
         return failures == 0 ? 0 : 1;
     }
 
@@ -198,6 +199,13 @@ internal static class BenchCommand
         }
         producer.Flush(TimeSpan.FromSeconds(30));
         return sent;
+    }
+
+    /// <summary>Whether <paramref name="sorted"/>'s p99 meets 5 ms, and twice <paramref name="baseline"/>'s.</summary>
+    private static string Verdict(double[] sorted, double[] baseline)
+    {
+        var p99 = Quantile(sorted, 0.99);
+        return $"{(p99 <= 5 ? "met" : "missed")} and {(p99 <= 2 * Quantile(baseline, 0.99) ? "met" : "missed")}";
     }
 
     private static double Quantile(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
