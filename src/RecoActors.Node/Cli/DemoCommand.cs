@@ -116,8 +116,8 @@ internal static class DemoCommand
         AnsiConsole.Write(SegmentsCommand.Render(SegmentsResponse.Of(server.Node, 3), id => titles.GetValueOrDefault(id, id)));
         if (!stay) return 0;
         AnsiConsole.MarkupLineInterpolated($"the node keeps running: dashboard at [link]{server.Address}[/]; Ctrl+C stops it");
-        // The node's host takes Ctrl+C and SIGTERM (the command line leaves them to it) and stops; then the demo ends too.
-        await Task.WhenAny(server.ShutdownRequested, Task.Delay(Timeout.Infinite, cancel));
+        // As `reco serve` does: the node's host takes Ctrl+C and SIGTERM (the command line leaves them to it), and its stop ends the demo.
+        await server.ShutdownRequested;
         return 0;
     }
 }
