@@ -62,16 +62,14 @@ internal static class BenchCommand
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(10) };
         var next = half;
-        async Task<(int, bool)> GetAsync(string path)
+        async Task<bool> GetAsync(string path)
         {
             using var response = await http.GetAsync(path, CancellationToken.None);
             await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
-            return (1, response.IsSuccessStatusCode);
+            return response.IsSuccessStatusCode;
         }
         var (overHttp, httpIngest) = await MeasureAsync(clients, rate, duration, warmUp, async (turn, random) =>
-            turn % 2 == 0
-                ? (0, (await GetAsync($"/v1/users/{users[random.Next(users.Length)]}/recommendations?n=10")).Item2)
-                : await GetAsync("/healthz"),
+            (turn % 2, await GetAsync(turn % 2 == 0 ? $"/v1/users/{users[random.Next(users.Length)]}/recommendations?n=10" : "/healthz")),
             stop => Ingest(producer, ratings, ref next, ingestRate, stop), context, cancel);
         // The node's own timing of the same requests after the warm-up (its latest as many as were counted), from the ask
         // to the region until the answer: the rest is HTTP.
@@ -87,7 +85,7 @@ internal static class BenchCommand
         }, cancel);
         var (overActors, actorIngest) = await MeasureAsync(clients, rate, duration, warmUp, async (turn, random) =>
         {
-            if (turn % 2 != 0) return await GetAsync("/healthz");
+            if (turn % 2 != 0) return (1, await GetAsync("/healthz"));
             await client.RecommendAsync(users[random.Next(users.Length)], 10, CancellationToken.None);
             return (0, true);
         }, stop => Ingest(producer, ratings, ref next, ingestRate, stop), context, cancel);
