@@ -6,14 +6,11 @@ namespace RecoActors.Core;
 /// same bits as with one).
 /// </summary>
 /// <remarks>
-/// A model's rows live for minutes to hours and grow for most of it. As dictionaries, each growth was a new table made
-/// young and then copied by the young generations' collections, and those copies were most of their pauses, which are
-/// the serving tail. Here a row past <see cref="PinnedFrom"/> pairs grows into arrays on the pinned-object heap, which
-/// those collections never copy; smaller rows (most of them) stay on the ordinary heap, cheaper to allocate.
+/// A model's rows live for minutes to hours and grow for most of it. As dictionaries, each growth was a new table of
+/// buckets and entries; here a row is four arrays that grow by doubling, and a pruned row keeps its storage.
 /// </remarks>
 internal sealed class CoVisitRow
 {
-    private const int PinnedFrom = 64;
     private int[] _items = new int[4];
     private double[] _counts = new double[4];
     // Per pair, the next in its bucket's chain (−1: none); per bucket, its first pair (−1: none).
@@ -82,12 +79,11 @@ internal sealed class CoVisitRow
     private void Resize(int capacity)
     {
         capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity);
-        var pinned = capacity >= PinnedFrom;
-        var items = GC.AllocateUninitializedArray<int>(capacity, pinned);
-        var counts = GC.AllocateUninitializedArray<double>(capacity, pinned);
+        var items = GC.AllocateUninitializedArray<int>(capacity);
+        var counts = GC.AllocateUninitializedArray<double>(capacity);
         _items.AsSpan(0, Count).CopyTo(items);
         _counts.AsSpan(0, Count).CopyTo(counts);
-        (_items, _counts, _next, _buckets) = (items, counts, GC.AllocateUninitializedArray<int>(capacity, pinned), GC.AllocateUninitializedArray<int>(capacity, pinned));
+        (_items, _counts, _next, _buckets) = (items, counts, GC.AllocateUninitializedArray<int>(capacity), GC.AllocateUninitializedArray<int>(capacity));
         Array.Fill(_buckets, -1);
         for (var at = 0; at < Count; at++)
         {

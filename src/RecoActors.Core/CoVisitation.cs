@@ -37,6 +37,7 @@ internal sealed class CoVisitation
     private double[] _rowWeight = [], _rankedWeight = [];
     // Scratch for ranking a row, and for the pairs a pruned row keeps.
     private float[] _scores = [];
+    private long[] _pairs = [];
     private (int Item, double Together)[] _kept = [];
     // The rows the last snapshot published, and the items whose neighbours changed since: the next snapshot shares the rest.
     private RowTable<(int Item, float Score)[]> _published = RowTable<(int Item, float Score)[]>.Empty;
@@ -74,12 +75,11 @@ internal sealed class CoVisitation
             touched.Add(b);
         }
         var limit = RowPerNeighbour * _neighbours;
-        var top = new TopK(_neighbours);
         foreach (var a in touched)
         {
             var row = _rows[a];
             if (_ranked[a] is not null && row.Count <= 2 * limit && _rowWeight[a] < (1 + RerankGrowth) * _rankedWeight[a]) continue;
-            Rank(a, row, limit, top);
+            Rank(a, row, limit);
         }
 
         void Add(int from, int to, double w)
@@ -102,53 +102,66 @@ internal sealed class CoVisitation
         Array.Resize(ref _rankedWeight, capacity);
     }
 
-    /// <summary>Ranks an item's neighbours by cosine, into <paramref name="top"/> (empty, left empty); a row over twice its limit keeps only its best <paramref name="limit"/>.</summary>
-    private void Rank(int a, CoVisitRow row, int limit, TopK top)
+    /// <summary>Ranks an item's neighbours by cosine; a row over twice its limit keeps only its best <paramref name="limit"/>.</summary>
+    /// <remarks>
+    /// Ranking rows was half of a fold, and a fold takes a core the requests share. Now pairs become one integer key each
+    /// (<see cref="Pairs"/>), the best are selected in linear time and only they are sorted; a heap took a sift per pair
+    /// kept and two more to drain it. The order is a <see cref="TopK"/>'s (score, then the lower item), so every row is
+    /// the same as before.
+    /// </remarks>
+    private void Rank(int a, CoVisitRow row, int limit)
     {
         var na = _positives[a];
-        if (_scores.Length < row.Count) _scores = new float[2 * row.Count];
+        if (_scores.Length < row.Count) (_scores, _pairs) = (new float[2 * row.Count], new long[2 * row.Count]);
         var scores = _scores.AsSpan(0, row.Count);
         var items = row.Items;
         var counts = row.Counts;
+        var scored = 0;
         // NaN: a pair with no cosine (an item without positive weight), never ranked, first to go.
-        for (var i = 0; i < items.Length; i++) scores[i] = na > 0 && _positives[items[i]] is var nb and > 0 ? (float)(counts[i] / Math.Sqrt(na * nb)) : float.NaN;
-        var prune = row.Count > 2 * limit;
-        var floor = float.NegativeInfinity;
-        if (prune)
-        {
-            var sorted = scores.ToArray();
-            Array.Sort(sorted);
-            floor = sorted[^limit];
-        }
-        var kept = 0;
-        if (prune && _kept.Length < row.Count) _kept = new (int, double)[2 * row.Count];
         for (var i = 0; i < items.Length; i++)
         {
-            var score = scores[i];
-            if (float.IsNaN(score)) continue;
-            if (prune)
-            {
-                if (score < floor) continue;
-                _kept[kept++] = (items[i], counts[i]);
-            }
-            top.Offer(items[i], score);
+            scores[i] = na > 0 && _positives[items[i]] is var nb and > 0 ? (float)(counts[i] / Math.Sqrt(na * nb)) : float.NaN;
+            if (!float.IsNaN(scores[i])) _pairs[scored++] = Pairs.Key(scores[i], items[i]);
         }
-        if (prune)
-        {
-            // The best pairs go back in the order they were in, into the row's own storage (a new table per pruning was
-            // made young and copied by the young generations' collections).
-            row.Clear();
-            var weight = 0.0;
-            foreach (var (b, together) in _kept.AsSpan(0, kept))
-            {
-                row.Set(b, together);
-                weight += together;
-            }
-            _rowWeight[a] = weight;
-        }
-        _ranked[a] = top.Drain(pinned: true);
+        var pairs = _pairs.AsSpan(0, scored);
+        if (row.Count > 2 * limit) Prune(a, row, scores, pairs, limit);
+        var kept = Math.Min(_neighbours, scored);
+        Pairs.SelectBest(pairs, kept);
+        pairs = pairs[..kept];
+        pairs.Sort();
+        var ranked = new (int Item, float Score)[kept];
+        for (var i = 0; i < kept; i++) ranked[i] = (Pairs.Item(pairs[i]), Pairs.Score(pairs[i]));
+        _ranked[a] = ranked;
         _changed.Add(a);
         _rankedWeight[a] = _rowWeight[a];
+    }
+
+    /// <summary>Keeps a row's pairs scoring at least its <paramref name="limit"/>-th best, in the order they were in.</summary>
+    private void Prune(int a, CoVisitRow row, ReadOnlySpan<float> scores, Span<long> pairs, int limit)
+    {
+        // With fewer scored pairs than the limit every scored pair stays (NaN is the floor, and nothing is below it).
+        var floor = float.NaN;
+        if (pairs.Length > limit)
+        {
+            Pairs.SelectBest(pairs, limit);
+            floor = Pairs.Score(pairs[limit - 1]);
+        }
+        if (_kept.Length < row.Count) _kept = new (int, double)[2 * row.Count];
+        var kept = 0;
+        var items = row.Items;
+        var counts = row.Counts;
+        for (var i = 0; i < items.Length; i++)
+            if (!float.IsNaN(scores[i]) && !(scores[i] < floor)) _kept[kept++] = (items[i], counts[i]);
+        // The best pairs go back in the order they were in, into the row's own storage (a new table per pruning was
+        // made young and copied by the young generations' collections).
+        row.Clear();
+        var weight = 0.0;
+        foreach (var (b, together) in _kept.AsSpan(0, kept))
+        {
+            row.Set(b, together);
+            weight += together;
+        }
+        _rowWeight[a] = weight;
     }
 
     /// <summary>The neighbour rows for a snapshot: those unchanged since the last one are shared with it.</summary>

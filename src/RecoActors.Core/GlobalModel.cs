@@ -250,8 +250,7 @@ public sealed partial class GlobalModel
         var content = item < _content.Count ? _content[item] : null;
         var collab = item < _collaborative.Count && _collaborative[item] is { } c && Vectors.Normalize(c, _keyScratch) ? _keyScratch : null;
         if (content is null && collab is null) return null;
-        // Pinned: a published row is kept until its item changes, and never copied by the young generations' collections.
-        var row = GC.AllocateArray<float>(_d, pinned: true);
+        var row = new float[_d];
         if (content is null) collab!.CopyTo(row);
         else if (collab is null) content.CopyTo(row);
         else

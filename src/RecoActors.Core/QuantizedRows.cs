@@ -64,8 +64,7 @@ internal sealed class QuantizedRows
                 blocks[b] = _blocks[b];
                 continue;
             }
-            // Pinned: kept from fold to fold, and never copied by the young generations' collections.
-            var block = GC.AllocateArray<sbyte>(BlockRows * d, pinned: true);
+            var block = new sbyte[BlockRows * d];
             if (b < _blocks.Length) _blocks[b].CopyTo(block, 0);
             for (var row = start; row < end; row++)
             {

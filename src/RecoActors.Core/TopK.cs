@@ -43,12 +43,7 @@ public sealed class TopK
     }
 
     /// <summary>The kept pairs, best first; the selection is empty afterwards.</summary>
-    /// <param name="pinned">
-    /// For a result kept long (a model's row): on the pinned-object heap, which collections of the young generations
-    /// never copy. A model's rows, made young and kept for seconds to hours, were most of what those collections
-    /// copied, and their pauses were the serving tail.
-    /// </param>
-    public (int Item, float Score)[] Drain(bool pinned = false)
+    public (int Item, float Score)[] Drain()
     {
         var kept = _heap.AsSpan(0, _count);
         // Heap sort in place: the worst pair left goes to the end each time, so the pairs end best first. (Sorting the
@@ -60,7 +55,7 @@ public sealed class TopK
             SiftDown(0, _heap[end]);
             _heap[end] = worst;
         }
-        var result = pinned ? GC.AllocateUninitializedArray<(int Item, float Score)>(kept.Length, pinned: true) : new (int Item, float Score)[kept.Length];
+        var result = new (int Item, float Score)[kept.Length];
         for (var i = 0; i < kept.Length; i++) result[i] = (kept[i].Item, kept[i].Score);
         _count = 0;
         return result;

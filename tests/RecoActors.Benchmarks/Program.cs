@@ -10,6 +10,11 @@ if (args is ["pipeline"])
     await PipelineBenchmark.RunAsync();
     return;
 }
+if (args is ["fold"])
+{
+    FoldBenchmark.Run();
+    return;
+}
 if (args is ["memory"])
 {
     var (resident, stored) = await AkkaPipeline.BytesPerUserAsync(new RecoActors.Core.ModelOptions());
