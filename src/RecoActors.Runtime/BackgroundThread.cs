@@ -35,6 +35,20 @@ public static class BackgroundThread
         return _lowered;
     }
 
+    /// <summary>Lowers thread <paramref name="tid"/> of this process (Linux); false where that is not possible.</summary>
+    public static bool Lower(int tid)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            return SetPriority(PrioProcess, tid, Nice) == 0;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     [DllImport("libc", EntryPoint = "gettid")]
     private static extern int GetTid();
 

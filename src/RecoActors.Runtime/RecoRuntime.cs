@@ -52,6 +52,8 @@ public sealed class RecoRuntime
             id => id == UserMessageExtractor.PartitionEntityId ? PartitionActor.Props(node) : users,
             settings, new UserMessageExtractor(node), sharding.DefaultShardAllocationStrategy(settings), StopEntity.Instance);
         var keepAlive = system.ActorOf(PartitionKeepAlive.Props(node), "partition-keep-alive");
+        // The runtime starts its background-collection threads when it first needs them: looked for again every few seconds.
+        system.Scheduler.Advanced.ScheduleRepeatedly(TimeSpan.Zero, TimeSpan.FromSeconds(5), () => BackgroundCollections.Lower());
         // Stop waking partitions before the region hands them off, or the wakes would start them again while it leaves.
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-partition-keep-alive",
             () => keepAlive.GracefulStop(TimeSpan.FromSeconds(5)).ContinueWith(_ => Akka.Done.Instance, TaskScheduler.Default));
