@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace RecoActors.Runtime;
 
-/// <summary>Lowers the calling thread's scheduling priority, where the platform lets an unprivileged process do so (Linux).</summary>
+/// <summary>Lowers a thread's scheduling priority (the calling one, or one of the process's by id), where the platform lets an unprivileged process do so (Linux).</summary>
 /// <remarks>
 /// .NET ignores <see cref="Thread.Priority"/> on Linux, but Linux schedules each thread by its own nice value, and any
 /// process may raise its threads' nice values. A woken thread at nice 0 preempts a running one at nice 19 at once, and
