@@ -3,8 +3,8 @@ namespace RecoActors.Core;
 /// <summary>Keeps the k best (score, item) pairs seen; ties go to the lower item index, so results are deterministic.</summary>
 /// <remarks>
 /// A binary heap of its own, worst pair at the root, compared inline: with <see cref="PriorityQueue{TElement, TPriority}"/>
-/// and a comparer delegate, offering and draining were 45% of a fold's time (the fold ranks co-visitation rows of
-/// hundreds of pairs each) and a share of every ranking.
+/// and a comparer delegate, offering and draining were 45% of a fold's time (when the fold ranked co-visitation rows
+/// with it; it now selects them by <see cref="Pairs"/>) and a share of every ranking.
 /// </remarks>
 public sealed class TopK
 {
@@ -47,7 +47,7 @@ public sealed class TopK
     {
         var kept = _heap.AsSpan(0, _count);
         // Heap sort in place: the worst pair left goes to the end each time, so the pairs end best first. (Sorting the
-        // span with a comparer made a delegate per drain, and a fold drains thousands.)
+        // span with a comparer made a delegate per drain, and a fold drained thousands.)
         for (var end = _count - 1; end > 0; end--)
         {
             var worst = _heap[0];

@@ -21,27 +21,18 @@ public static class BackgroundThread
     [ThreadStatic] private static bool _lowered;
 
     /// <summary>Makes the calling thread yield to the node's other threads (once per thread); false where that is not possible.</summary>
-    public static bool Lower()
-    {
-        if (_lowered) return true;
-        if (!OperatingSystem.IsLinux()) return false;
-        try
-        {
-            _lowered = SetPriority(PrioProcess, GetTid(), Nice) == 0;
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-        }
-        return _lowered;
-    }
+    public static bool Lower() => _lowered = _lowered || TryLower(null);
 
     /// <summary>Lowers thread <paramref name="tid"/> of this process (Linux); false where that is not possible.</summary>
-    public static bool Lower(int tid)
+    public static bool Lower(int tid) => TryLower(tid);
+
+    /// <summary>Sets thread <paramref name="tid"/> (null: the calling one) to <see cref="Nice"/>.</summary>
+    private static bool TryLower(int? tid)
     {
         if (!OperatingSystem.IsLinux()) return false;
         try
         {
-            return SetPriority(PrioProcess, tid, Nice) == 0;
+            return SetPriority(PrioProcess, tid ?? GetTid(), Nice) == 0;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -15,8 +15,7 @@ internal static class FoldBenchmark
 
     public static void Run()
     {
-        var folder = Enumerable.Range(0, 8).Select(up => Path.Combine([AppContext.BaseDirectory, .. Enumerable.Repeat("..", up), "data", "movielens-small"]))
-            .First(d => File.Exists(Path.Combine(d, "ratings.csv")));
+        var folder = SampleData.Folder("ratings.csv");
         List<BehaviourEvent> events;
         using (var reader = new StreamReader(Path.Combine(folder, "ratings.csv")))
             events = [.. RatingsFile.Read(reader).Ratings.OrderBy(r => r.Timestamp).Select(r => r.ToEvent())];

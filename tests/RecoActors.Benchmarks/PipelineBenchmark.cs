@@ -80,8 +80,7 @@ internal static class PipelineBenchmark
     /// </summary>
     private static List<(string ItemId, float[] Vector)> Content(ITextEmbedder embedder)
     {
-        var folder = Enumerable.Range(0, 8).Select(up => Path.Combine([AppContext.BaseDirectory, .. Enumerable.Repeat("..", up), "data", "movielens-small"]))
-            .First(d => File.Exists(Path.Combine(d, "movies.csv")));
+        var folder = SampleData.Folder("movies.csv");
         List<ItemText> films;
         using (var movies = new StreamReader(Path.Combine(folder, "movies.csv"))) films = RecoActors.Evaluation.ItemTextFile.Read(movies).Items;
         var texts = Enumerable.Range(0, Items).Select(i => films[i % films.Count] with { ItemId = $"item-{i}", Title = i < films.Count ? films[i].Title : $"{films[i % films.Count].Title} II" }).ToList();
