@@ -1,0 +1,85 @@
+using System.Runtime.InteropServices;
+
+namespace RecoActors.Runtime.Tests;
+
+/// <summary>A background thread runs at the background nice value and asks the scheduler for the long slice.</summary>
+public class BackgroundThreadTests
+{
+    [Fact]
+    public void A_thread_that_lowers_itself_runs_at_the_background_nice_value_with_the_long_slice()
+    {
+        var (nice, slice) = OnThread(() => BackgroundThread.Lower(), self: true);
+
+        Assert.Equal(BackgroundThread.Nice, nice);
+        Assert.Equal(BackgroundThread.Slice, slice);
+    }
+
+    [Fact]
+    public void A_thread_lowered_by_its_id_runs_at_the_background_nice_value_with_the_long_slice()
+    {
+        var (nice, slice) = OnThread(() => true, self: false);
+
+        Assert.Equal(BackgroundThread.Nice, nice);
+        Assert.Equal(BackgroundThread.Slice, slice);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="lower"/> on a new thread (or, unless <paramref name="self"/>, lowers that thread by its id from
+    /// here) and reads back the thread's nice value and slice as the kernel holds them.
+    /// </summary>
+    private static (int Nice, TimeSpan Slice) OnThread(Func<bool> lower, bool self)
+    {
+        Assert.True(OperatingSystem.IsLinux(), "the node lowers threads on Linux, where it runs; this test checks that");
+        Assert.True(Environment.OSVersion.Version >= new Version(6, 12), $"a thread's own slice needs Linux 6.12 or later (this is {Environment.OSVersion.Version})");
+        using var ready = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var (tid, lowered) = (0, false);
+        var thread = new Thread(() =>
+        {
+            tid = int.Parse(File.ReadAllText("/proc/thread-self/stat").Split(' ')[0]);
+            if (self) lowered = lower();
+            ready.Set();
+            release.Wait();
+        }) { IsBackground = true };
+        thread.Start();
+        Assert.True(ready.Wait(TimeSpan.FromSeconds(10)));
+        if (!self) lowered = BackgroundThread.Lower(tid);
+        try
+        {
+            Assert.True(lowered);
+            var attributes = new SchedAttributes();
+            Assert.Equal(0, GetAttributes(tid, ref attributes));
+            return (attributes.Nice, TimeSpan.FromTicks((long)attributes.Runtime / 100));
+        }
+        finally
+        {
+            release.Set();
+            thread.Join();
+        }
+    }
+
+    private static long GetAttributes(int tid, ref SchedAttributes attributes) => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => Syscall(315, tid, ref attributes, 56, 0),
+        Architecture.Arm64 => Syscall(275, tid, ref attributes, 56, 0),
+        _ => throw new PlatformNotSupportedException("sched_getattr's call number is known here for x64 and arm64"),
+    };
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct SchedAttributes
+    {
+        public uint Size;
+        public uint Policy;
+        public ulong Flags;
+        public int Nice;
+        public uint Priority;
+        public ulong Runtime;
+        public ulong Deadline;
+        public ulong Period;
+        public uint UtilMin;
+        public uint UtilMax;
+    }
+
+    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern long Syscall(long number, int tid, ref SchedAttributes attributes, uint size, uint flags);
+}
