@@ -16,9 +16,10 @@ namespace RecoActors.Runtime;
 /// Weight alone does not let a woken thread take the core at once. Linux's scheduler (EEVDF, 6.6 on) lets the running
 /// thread finish its slice (1.4 ms on two cores) unless the woken thread asks for a shorter one; since 6.12 a thread may
 /// ask for its own (<c>sched_setattr</c>'s runtime, 0.1 to 100 ms). Background threads ask for the longest, so every
-/// thread that a request wakes, at the default slice, preempts them. Under <c>reco bench serve</c> (three runs each,
-/// taking turns) every latency fell: the actor client's p99 3.26–3.35 → 2.64–2.71 ms, HTTP recommendations' 2.3–2.8 →
-/// 1.9–2.4, <c>/healthz</c>'s alongside the client 1.4–1.7 → 1.15–1.2. Older kernels ignore the slice.
+/// thread that a request wakes, at the default slice, preempts them. Under <c>reco bench serve</c> (seven runs each,
+/// taking turns) every latency fell: the actor client's p99 2.88–3.35 → 2.45–3.13 ms, HTTP recommendations' 2.30–2.87 →
+/// 1.92–2.38, <c>/healthz</c>'s alongside the client 1.22–1.71 → 1.15–1.61 (README, Benchmarks). Older kernels ignore
+/// the slice.
 /// </para>
 /// </remarks>
 public static class BackgroundThread

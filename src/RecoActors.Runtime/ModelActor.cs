@@ -91,7 +91,7 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
         _segments = [.. model.Segments.Select(segment => Context.ActorOf(SegmentActor.Props(segment), $"segment-{segment.Index}"))];
         if (contributions is not null) Timers.StartPeriodicTimer(FoldTimer, ModelCommand.Fold.Instance, foldInterval);
         if (snapshots is null) return;
-        _store = Persistence.Instance.Apply(Context.System).SnapshotStoreFor(null);
+        _store = ModelSnapshots.Store(Context.System);
         Timers.StartPeriodicTimer(SnapshotTimer, ModelCommand.Snapshot.Instance, snapshots.Interval);
     }
 

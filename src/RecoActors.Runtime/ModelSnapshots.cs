@@ -6,14 +6,29 @@ namespace RecoActors.Runtime;
 /// <summary>Where and how often the segment model is persisted (<see cref="ModelCheckpoint"/>), and loading it at start.</summary>
 /// <param name="PersistenceId">The model's persistence id, the same on every node (<see cref="ModelCheckpoint.PersistenceId"/>).</param>
 /// <param name="Interval">How often the oldest node saves it, when it changed.</param>
+/// <remarks>
+/// The model is saved and loaded through a snapshot store of its own (<see cref="StorePlugin"/>: the same table as the
+/// partitions' snapshots), whose actor runs on the folds' threads. A save writes tens of megabytes (the serializer's copy,
+/// then the database's) every <see cref="Interval"/>: on the default store, that ran on the pool that requests use, at
+/// normal priority. On the folds' threads it runs at their lower priority (<see cref="BackgroundThread"/>), between folds.
+/// </remarks>
 public sealed record ModelSnapshots(string PersistenceId, TimeSpan Interval)
 {
+    /// <summary>The name of the model's snapshot store under <c>akka.persistence.snapshot-store</c> (<see cref="RuntimeConfig"/> defines it).</summary>
+    public const string StoreName = "model";
+
+    /// <summary>The model's snapshot store's plugin id.</summary>
+    public const string StorePlugin = "akka.persistence.snapshot-store." + StoreName;
+
+    /// <summary>The model's snapshot store in <paramref name="system"/>.</summary>
+    public static IActorRef Store(ActorSystem system) => Persistence.Instance.Apply(system).SnapshotStoreFor(StorePlugin);
+
     /// <summary>The latest saved model, or null when none was saved yet.</summary>
     /// <exception cref="InvalidOperationException">The store holds a snapshot that cannot be read (it is left as it is), or it does not answer.</exception>
     public async Task<ModelCheckpoint?> LoadAsync(ActorSystem system, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(system);
-        var store = Persistence.Instance.Apply(system).SnapshotStoreFor(null);
+        var store = Store(system);
         object answer;
         try
         {

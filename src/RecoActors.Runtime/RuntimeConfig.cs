@@ -60,6 +60,14 @@ public static class RuntimeConfig
                     provider-name = {{provider}}
                     auto-initialize = on
                   }
+                  # The model's snapshot, the same table through a store of its own (ModelSnapshots.StorePlugin).
+                  {{ModelSnapshots.StoreName}} {
+                    class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+                    plugin-dispatcher = "{{ModelActor.Dispatcher}}"
+                    connection-string = {{ClusterConfig.Quote(store.ConnectionString)}}
+                    provider-name = {{provider}}
+                    auto-initialize = on
+                  }
                 }
                 snapshot-store-plugin-fallback.circuit-breaker {
                   max-failures = 5
@@ -72,9 +80,13 @@ public static class RuntimeConfig
         var config = ConfigurationFactory.ParseString(hocon).WithFallback(ConfigurationFactory.ParseString(CompactMailbox.Hocon))
             .WithFallback(ConfigurationFactory.ParseString(ModelActor.DispatcherHocon));
         if (store.Kind == "memory")
-            config = ConfigurationFactory.ParseString("""
+            config = ConfigurationFactory.ParseString($$"""
                 akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
                 akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+                akka.persistence.snapshot-store.{{ModelSnapshots.StoreName}} {
+                  class = "Akka.Persistence.Snapshot.MemorySnapshotStore, Akka.Persistence"
+                  plugin-dispatcher = "{{ModelActor.Dispatcher}}"
+                }
                 """).WithFallback(config);
         return config
             .WithFallback(ConfigurationFactory.ParseString(ClusterConfig.Hocon(cluster, ClusterConfig.NodeRole)))

@@ -83,6 +83,7 @@ public sealed class ModelSnapshotTests
         await using var cluster = new TestCluster();
         var node = await cluster.StartNodeAsync("node-a");
         var id = ModelCheckpoint.PersistenceId(cluster.Kafka.PartialsTopic);
+        // Written through the default store, as before the model had a store of its own: the table is the same.
         var store = Akka.Persistence.Persistence.Instance.Apply(node.Node.System).SnapshotStoreFor(null);
         var garbage = new ModelCheckpoint(7, 10, 11, new byte[] { 1, 2, 3 });
         await store.Ask<Akka.Persistence.SaveSnapshotSuccess>(new Akka.Persistence.SaveSnapshot(new Akka.Persistence.SnapshotMetadata(id, 0, DateTime.UtcNow), garbage), TimeSpan.FromSeconds(10));

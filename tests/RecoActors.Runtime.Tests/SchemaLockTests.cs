@@ -22,7 +22,7 @@ public sealed class SchemaLockTests
     }
 
     [Fact]
-    public async Task Three_nodes_starting_at_once_on_a_new_database_all_get_a_working_journal_and_snapshot_store()
+    public async Task Three_nodes_starting_at_once_on_a_new_database_all_get_a_working_journal_and_both_snapshot_stores()
     {
         await using var database = await PostgresTestDatabase.CreateAsync("reco_schema_");
         var store = PersistenceStore.Postgres(database.ConnectionString);
@@ -36,8 +36,8 @@ public sealed class SchemaLockTests
                 var persistence = Persistence.Instance.Apply(system);
                 Func<IActorRef, object> replay = replyTo => new ReplayMessages(1, 0, 0, "check", replyTo);
                 Assert.IsType<RecoverySuccess>(await persistence.JournalFor(null).Ask<object>(replay, TimeSpan.FromSeconds(30), CancellationToken.None));
-                Assert.IsType<LoadSnapshotResult>(await persistence.SnapshotStoreFor(null)
-                    .Ask<object>(new LoadSnapshot("check", SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(30)));
+                foreach (var snapshots in new[] { persistence.SnapshotStoreFor(null), ModelSnapshots.Store(system) })
+                    Assert.IsType<LoadSnapshotResult>(await snapshots.Ask<object>(new LoadSnapshot("check", SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(30)));
             }));
         }
         finally
