@@ -124,8 +124,9 @@ internal sealed class CoVisitation
             if (!float.IsNaN(scores[i])) _pairs[scored++] = Pairs.Key(scores[i], items[i]);
         }
         var pairs = _pairs.AsSpan(0, scored);
-        if (row.Count > 2 * limit) Prune(a, row, scores, pairs, limit);
-        var kept = Math.Min(_neighbours, scored);
+        // A pruned row's best pairs are at the front already: the ranking selects from those alone.
+        if (row.Count > 2 * limit) pairs = Prune(a, row, scores, pairs, limit);
+        var kept = Math.Min(_neighbours, pairs.Length);
         Pairs.SelectBest(pairs, kept);
         pairs = pairs[..kept];
         pairs.Sort();
@@ -136,8 +137,8 @@ internal sealed class CoVisitation
         _rankedWeight[a] = _rowWeight[a];
     }
 
-    /// <summary>Keeps a row's pairs scoring at least its <paramref name="limit"/>-th best, in the order they were in.</summary>
-    private void Prune(int a, CoVisitRow row, ReadOnlySpan<float> scores, Span<long> pairs, int limit)
+    /// <summary>Keeps a row's pairs scoring at least its <paramref name="limit"/>-th best, in the order they were in; returns the best <paramref name="limit"/> keys of <paramref name="pairs"/> (moved to its front).</summary>
+    private Span<long> Prune(int a, CoVisitRow row, ReadOnlySpan<float> scores, Span<long> pairs, int limit)
     {
         // With fewer scored pairs than the limit every scored pair stays (NaN is the floor, and nothing is below it).
         var floor = float.NaN;
@@ -162,6 +163,7 @@ internal sealed class CoVisitation
             weight += together;
         }
         _rowWeight[a] = weight;
+        return pairs[..Math.Min(limit, pairs.Length)];
     }
 
     /// <summary>The neighbour rows for a snapshot: those unchanged since the last one are shared with it.</summary>

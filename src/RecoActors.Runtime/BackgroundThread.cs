@@ -56,12 +56,25 @@ public static class BackgroundThread
         }
     }
 
-    /// <summary><c>sched_setattr(2)</c> through <c>syscall(2)</c> (glibc has no wrapper before 2.41); -1 on an architecture whose call number is not known here.</summary>
-    private static long SchedSetAttr(int tid, ref SchedAttributes attributes) => RuntimeInformation.ProcessArchitecture switch
+    /// <summary>Thread <paramref name="tid"/>'s nice value and slice as the kernel holds them (<c>sched_getattr</c>); null where it does not say.</summary>
+    internal static (int Nice, TimeSpan Slice)? Scheduling(int tid)
     {
-        Architecture.X64 => Syscall(314, tid, ref attributes, 0),
-        Architecture.Arm64 => Syscall(274, tid, ref attributes, 0),
-        _ => -1,
+        var attributes = new SchedAttributes();
+        if (!OperatingSystem.IsLinux() || SchedCall(get: true) is not { } call ||
+            Syscall(call, tid, ref attributes, SchedAttributes.SizeOfVersion1, 0) != 0) return null;
+        return (attributes.Nice, TimeSpan.FromTicks((long)(attributes.Runtime / 100)));
+    }
+
+    /// <summary><c>sched_setattr(2)</c> through <c>syscall(2)</c> (glibc has no wrapper before 2.41); -1 on an architecture whose call number is not known here.</summary>
+    private static long SchedSetAttr(int tid, ref SchedAttributes attributes) =>
+        SchedCall(get: false) is { } call ? Syscall(call, tid, ref attributes, 0, 0) : -1;
+
+    /// <summary>The call number of <c>sched_getattr</c> or <c>sched_setattr</c> on this architecture (x64 and arm64), or null.</summary>
+    private static long? SchedCall(bool get) => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => get ? 315 : 314,
+        Architecture.Arm64 => get ? 275 : 274,
+        _ => null,
     };
 
     /// <summary>The kernel's <c>struct sched_attr</c>, first version (56 bytes); for a SCHED_OTHER thread <see cref="Runtime"/> is its slice in nanoseconds.</summary>
@@ -81,8 +94,12 @@ public static class BackgroundThread
         public uint UtilMax;
     }
 
+    /// <summary>
+    /// <c>sched_getattr(tid, attributes, size, flags)</c>, or <c>sched_setattr(tid, attributes, flags)</c> with
+    /// <paramref name="third"/> its flags (0; the struct carries its own size) and <paramref name="fourth"/> unused.
+    /// </summary>
     [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static extern long Syscall(long number, int tid, ref SchedAttributes attributes, uint flags);
+    private static extern long Syscall(long number, int tid, ref SchedAttributes attributes, uint third, uint fourth);
 
     [DllImport("libc", EntryPoint = "gettid")]
     private static extern int GetTid();

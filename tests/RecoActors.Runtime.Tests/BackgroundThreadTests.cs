@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace RecoActors.Runtime.Tests;
 
 /// <summary>A background thread runs at the background nice value and asks the scheduler for the long slice.</summary>
@@ -25,7 +23,7 @@ public class BackgroundThreadTests
 
     /// <summary>
     /// Runs <paramref name="lower"/> on a new thread (or, unless <paramref name="self"/>, lowers that thread by its id from
-    /// here) and reads back the thread's nice value and slice as the kernel holds them.
+    /// here) and reads back the thread's nice value and slice as the kernel holds them (<c>sched_getattr</c>).
     /// </summary>
     private static (int Nice, TimeSpan Slice) OnThread(Func<bool> lower, bool self)
     {
@@ -47,9 +45,9 @@ public class BackgroundThreadTests
         try
         {
             Assert.True(lowered);
-            var attributes = new SchedAttributes();
-            Assert.Equal(0, GetAttributes(tid, ref attributes));
-            return (attributes.Nice, TimeSpan.FromTicks((long)attributes.Runtime / 100));
+            var scheduling = BackgroundThread.Scheduling(tid);
+            Assert.NotNull(scheduling);
+            return scheduling.Value;
         }
         finally
         {
@@ -57,29 +55,4 @@ public class BackgroundThreadTests
             thread.Join();
         }
     }
-
-    private static long GetAttributes(int tid, ref SchedAttributes attributes) => RuntimeInformation.ProcessArchitecture switch
-    {
-        Architecture.X64 => Syscall(315, tid, ref attributes, 56, 0),
-        Architecture.Arm64 => Syscall(275, tid, ref attributes, 56, 0),
-        _ => throw new PlatformNotSupportedException("sched_getattr's call number is known here for x64 and arm64"),
-    };
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct SchedAttributes
-    {
-        public uint Size;
-        public uint Policy;
-        public ulong Flags;
-        public int Nice;
-        public uint Priority;
-        public ulong Runtime;
-        public ulong Deadline;
-        public ulong Period;
-        public uint UtilMin;
-        public uint UtilMax;
-    }
-
-    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static extern long Syscall(long number, int tid, ref SchedAttributes attributes, uint size, uint flags);
 }
