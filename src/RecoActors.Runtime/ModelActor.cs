@@ -58,20 +58,10 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     public const string Dispatcher = "akka.reco-fold-dispatcher";
 
     /// <summary>
-    /// The definition of <see cref="Dispatcher"/>: threads of its own, off the pool requests use, and one fewer than
-    /// the cores (at least one), so that a fold always leaves a core to the requests.
+    /// The definition of <see cref="Dispatcher"/>: background threads (<see cref="BackgroundExecutor"/>), off the pool
+    /// requests use, and one fewer than the cores (at least one), so that a fold always leaves a core to the requests.
     /// </summary>
-    public static string DispatcherHocon => $$"""
-        {{Dispatcher}} {
-          type = Dispatcher
-          executor = fork-join-executor
-          throughput = 100
-          dedicated-thread-pool {
-            thread-count = {{Math.Max(1, Environment.ProcessorCount - 1)}}
-            threadtype = background
-          }
-        }
-        """;
+    public static string DispatcherHocon => BackgroundExecutor.Dispatcher(Dispatcher, Math.Max(1, Environment.ProcessorCount - 1));
 
     /// <summary>Props for the node's model actor, on the folds' threads (<see cref="Dispatcher"/>).</summary>
     public static Props Props(GlobalModel model, Contributions? contributions, TimeSpan foldInterval, Action<ModelPartial>? publish = null,
@@ -102,8 +92,6 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     /// <inheritdoc />
     protected override void OnReceive(object message)
     {
-        // Whichever of the folds' threads runs this: lowered once per thread.
-        BackgroundThread.Lower();
         switch (message)
         {
             case ModelCommand.Fold:

@@ -8,9 +8,10 @@ namespace RecoActors.Runtime;
 /// <param name="Interval">How often the oldest node saves it, when it changed.</param>
 /// <remarks>
 /// The model is saved and loaded through a snapshot store of its own (<see cref="StorePlugin"/>: the same table as the
-/// partitions' snapshots), whose actor runs on the folds' threads. A save writes tens of megabytes (the serializer's copy,
-/// then the database's) every <see cref="Interval"/>: on the default store, that ran on the pool that requests use, at
-/// normal priority. On the folds' threads it runs at their lower priority (<see cref="BackgroundThread"/>), between folds.
+/// partitions' snapshots), whose actor runs on a background thread of its own (<see cref="Dispatcher"/>). A save writes
+/// tens of megabytes (the serializer's copy, then the database's) every <see cref="Interval"/>: on the default store,
+/// that ran on the pool that requests use, at normal priority; on the folds' threads, a fold that came due during a
+/// save waited for it.
 /// </remarks>
 public sealed record ModelSnapshots(string PersistenceId, TimeSpan Interval)
 {
@@ -19,6 +20,12 @@ public sealed record ModelSnapshots(string PersistenceId, TimeSpan Interval)
 
     /// <summary>The model's snapshot store's plugin id.</summary>
     public const string StorePlugin = "akka.persistence.snapshot-store." + StoreName;
+
+    /// <summary>The dispatcher of the model's snapshot store: one background thread (<see cref="BackgroundExecutor"/>).</summary>
+    public const string Dispatcher = "akka.reco-model-store-dispatcher";
+
+    /// <summary>The definition of <see cref="Dispatcher"/>.</summary>
+    public static string DispatcherHocon => BackgroundExecutor.Dispatcher(Dispatcher, 1);
 
     /// <summary>The model's snapshot store in <paramref name="system"/>.</summary>
     public static IActorRef Store(ActorSystem system) => Persistence.Instance.Apply(system).SnapshotStoreFor(StorePlugin);

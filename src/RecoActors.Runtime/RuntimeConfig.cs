@@ -63,7 +63,7 @@ public static class RuntimeConfig
                   # The model's snapshot, the same table through a store of its own (ModelSnapshots.StorePlugin).
                   {{ModelSnapshots.StoreName}} {
                     class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
-                    plugin-dispatcher = "{{ModelActor.Dispatcher}}"
+                    plugin-dispatcher = "{{ModelSnapshots.Dispatcher}}"
                     connection-string = {{ClusterConfig.Quote(store.ConnectionString)}}
                     provider-name = {{provider}}
                     auto-initialize = on
@@ -78,14 +78,15 @@ public static class RuntimeConfig
             }
             """;
         var config = ConfigurationFactory.ParseString(hocon).WithFallback(ConfigurationFactory.ParseString(CompactMailbox.Hocon))
-            .WithFallback(ConfigurationFactory.ParseString(ModelActor.DispatcherHocon));
+            .WithFallback(ConfigurationFactory.ParseString(ModelActor.DispatcherHocon))
+            .WithFallback(ConfigurationFactory.ParseString(ModelSnapshots.DispatcherHocon));
         if (store.Kind == "memory")
             config = ConfigurationFactory.ParseString($$"""
                 akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
                 akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
                 akka.persistence.snapshot-store.{{ModelSnapshots.StoreName}} {
                   class = "Akka.Persistence.Snapshot.MemorySnapshotStore, Akka.Persistence"
-                  plugin-dispatcher = "{{ModelActor.Dispatcher}}"
+                  plugin-dispatcher = "{{ModelSnapshots.Dispatcher}}"
                 }
                 """).WithFallback(config);
         return config

@@ -27,14 +27,6 @@ internal sealed class SegmentActor : ReceiveActor
         });
         Receive<SegmentCommand.Rank>(rank => Sender.Tell(new SegmentCommand.Ranked(segment.Index, rank.Version, segment.Rank(rank.Ranking))));
     }
-
-    /// <inheritdoc />
-    /// <remarks>Every step of a fold runs at the folds' lower priority, whichever of their threads takes it (see <see cref="ModelActor"/>).</remarks>
-    protected override bool AroundReceive(Receive receive, object message)
-    {
-        BackgroundThread.Lower();
-        return base.AroundReceive(receive, message);
-    }
 }
 
 /// <summary>What a <see cref="SegmentActor"/> is told and answers. Local only: a node's segment actors are its model actor's children.</summary>

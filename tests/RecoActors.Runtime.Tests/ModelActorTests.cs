@@ -7,10 +7,10 @@ namespace RecoActors.Runtime.Tests;
 public sealed class ModelActorTests() : Akka.TestKit.Xunit2.TestKit(ModelActor.DispatcherHocon)
 {
     // More segments than the stream has tastes: some die and are re-seeded along the way.
-    private static readonly ModelOptions Options = new() { Dimension = 16, Segments = 6, Seed = 5, DeadSegmentFraction = 0.25f, ModelHalfLifeMs = 86_400_000 };
+    internal static readonly ModelOptions Options = new() { Dimension = 16, Segments = 6, Seed = 5, DeadSegmentFraction = 0.25f, ModelHalfLifeMs = 86_400_000 };
 
     /// <summary>Partials of a stream of three taste groups, then one, each made against <paramref name="model"/> as it folds them.</summary>
-    private static List<byte[]> Partials(GlobalModel model)
+    internal static List<byte[]> Partials(GlobalModel model)
     {
         var rng = new Random(11);
         var profiles = new Dictionary<string, Profile>();
