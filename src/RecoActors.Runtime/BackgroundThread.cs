@@ -26,7 +26,7 @@ public static class BackgroundThread
 {
     private const int PrioProcess = 0, SchedOther = 0;
 
-    /// <summary>Nice value given to background work (the model's folds, the decoding of the partials they fold, the runtime's background collections).</summary>
+    /// <summary>Nice value given to background work (the model's folds and its snapshot store, the decoding of the partials they fold, the runtime's background collections).</summary>
     public const int Nice = 19;
 
     /// <summary>The scheduler slice background threads ask for: the longest Linux grants, so that any thread woken at the default slice preempts them.</summary>

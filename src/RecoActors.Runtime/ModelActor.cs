@@ -72,8 +72,8 @@ public sealed class ModelActor(GlobalModel model, Contributions? contributions, 
     /// <remarks>
     /// A fold takes tens of milliseconds of a core, and more when the core is shared: on the thread pool it held a
     /// thread that requests queued behind. On threads of their own, one fewer than the cores, folds leave the pool and a
-    /// core to the requests and the users (a thread per segment took every core at each fold). And they run at a lower
-    /// priority (<see cref="BackgroundThread"/>): on a shared core, the threads a request wakes (remoting's event loops,
+    /// core to the requests and the users (a thread per segment took every core at each fold). And those threads run at
+    /// a lower priority (<see cref="BackgroundExecutor"/>): on a shared core, the threads a request wakes (remoting's event loops,
     /// the pool) waited behind a fold for a few milliseconds; now they take the core from it at once.
     /// </remarks>
     protected override void PreStart()
