@@ -11,7 +11,7 @@ public sealed class BackgroundExecutorTests() : Akka.TestKit.Xunit2.TestKit(Back
     /// <summary>Answers with the id and name of the thread that runs it.</summary>
     private sealed class Where : ReceiveActor
     {
-        public Where() => ReceiveAny(_ => Sender.Tell((int.Parse(File.ReadAllText("/proc/thread-self/stat").Split(' ')[0]), Thread.CurrentThread.Name)));
+        public Where() => ReceiveAny(_ => Sender.Tell((BackgroundThreadTests.CurrentTid(), Thread.CurrentThread.Name)));
     }
 
     [Fact]

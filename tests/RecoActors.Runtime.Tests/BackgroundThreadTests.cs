@@ -21,6 +21,9 @@ public class BackgroundThreadTests
         Assert.Equal(BackgroundThread.Slice, slice);
     }
 
+    /// <summary>The calling thread's id in the kernel, read from <c>/proc</c> (not through the code under test).</summary>
+    internal static int CurrentTid() => int.Parse(File.ReadAllText("/proc/thread-self/stat").Split(' ')[0]);
+
     /// <summary>
     /// Runs <paramref name="lower"/> on a new thread (or, unless <paramref name="self"/>, lowers that thread by its id from
     /// here) and reads back the thread's nice value and slice as the kernel holds them (<c>sched_getattr</c>).
@@ -34,7 +37,7 @@ public class BackgroundThreadTests
         var (tid, lowered) = (0, false);
         var thread = new Thread(() =>
         {
-            tid = int.Parse(File.ReadAllText("/proc/thread-self/stat").Split(' ')[0]);
+            tid = CurrentTid();
             if (self) lowered = lower();
             ready.Set();
             release.Wait();
