@@ -94,6 +94,10 @@ public static class Fusion
         public int Count;
         public int[] Items = new int[1024];
         public float[] Related = new float[1024];
+        /// <summary>Per entry, the most its score can be, from the scan's quantized dot (<see cref="Query.Bar"/>).</summary>
+        public float[] Upper = new float[1024];
+        /// <summary>Per item (not entry), its quantized dot with the query, written by the query's scan.</summary>
+        public int[] Dots = [];
         public float[] SegmentTerm = [];
         public float[] LocalTerm = [];
         public bool[] InSegment = [];
@@ -132,6 +136,7 @@ public static class Fusion
             {
                 Array.Resize(ref Items, 2 * Count);
                 Array.Resize(ref Related, 2 * Count);
+                Array.Resize(ref Upper, 2 * Count);
                 Array.Resize(ref SegmentTerm, 2 * Count * Slots);
                 Array.Resize(ref LocalTerm, 2 * Count * Slots);
                 Array.Resize(ref InSegment, 2 * Count * Slots);
@@ -160,6 +165,12 @@ public static class Fusion
         private readonly FusionWeights _weights;
         // What turns each co-visitation sum into its feature in [0, 1]: one over the query's largest.
         private readonly float _relatedScale, _localScale;
+        // After the scan: the items it has a quantized dot for, and how far an estimate from one can be off the score.
+        private int _scanned;
+        private float _estimateError;
+
+        /// <summary>What float rounding may add to an estimate's error: the score sums its terms in another order, and its dot is in floats.</summary>
+        private const float RoundingSlack = 1e-4f;
 
         private Query(ModelSnapshot snapshot, float[] unit, RecentItems anchors, SeenItems? seen, IReadOnlySet<int>? exclude)
         {
@@ -283,26 +294,64 @@ public static class Fusion
             var query = Quantized.Query(_unit);
             var d = rows.Dimension;
             var bar = Math.Max(0f, near.Bar);
+            if (scratch.Dots.Length < rows.Count) scratch.Dots = new int[Math.Max(rows.Count, 2 * scratch.Dots.Length)];
+            var dots = scratch.Dots;
             for (var b = 0; b < rows.Blocks; b++)
             {
                 var block = rows.Block(b);
                 for (int r = 0, item = b * rows.BlockRows; r < block.Length; r += d, item++)
                 {
-                    var dot = Quantized.Dot(block.Slice(r, d), query);
+                    var dot = dots[item] = Quantized.Dot(block.Slice(r, d), query);
                     if (dot <= bar || !Allowed(item)) continue;
                     near.Offer(item, dot);
                     bar = Math.Max(0f, near.Bar);
                 }
             }
             foreach (var (item, _) in near.Drain()) scratch.Add(item);
+            (_scanned, _estimateError) = (rows.Count, Math.Abs(_weights.Personal) * Quantized.ErrorBound(query) + RoundingSlack);
             return scratch.Items.AsSpan(0, scratch.Count);
         }
 
-        /// <summary>The score of a candidate entry: the terms in the order the explanation lists them (personal, related, then each membership).</summary>
-        private float Score(int e)
+        /// <summary>
+        /// A score no candidate among the best <paramref name="count"/> is below, with each candidate's
+        /// <see cref="Scratch.Upper"/> (the most its score can be) beside it: so a candidate whose upper bound is below
+        /// it need not be scored exactly, and the ranking stays exact. −∞ (score every candidate) unless the scan ran.
+        /// </summary>
+        /// <remarks>
+        /// Every candidate is estimated with the scan's quantized dot in place of its personal term's float dot, within
+        /// <see cref="Quantized.ErrorBound"/> of it; the count-th best lower bound is the bar, as at least count
+        /// candidates score at least that. The float dots over randomly placed item rows were the largest part of a
+        /// ranking; the quantized dots are already there, one per item, from the scan.
+        /// </remarks>
+        private float Bar(ReadOnlySpan<int> candidates, int count)
+        {
+            if (_scanned == 0 || count == 0 || candidates.Length <= count) return float.NegativeInfinity;
+            var scratch = _scratch;
+            var lowest = new TopK(count);
+            var toDot = _weights.Personal / (Quantized.Scale * Quantized.Scale);
+            for (var e = 0; e < candidates.Length; e++)
+            {
+                var item = candidates[e];
+                if (item >= _scanned)
+                {
+                    scratch.Upper[e] = float.PositiveInfinity;
+                    continue;
+                }
+                var estimate = toDot * scratch.Dots[item] + OtherTerms(e);
+                scratch.Upper[e] = estimate + _estimateError;
+                lowest.Offer(e, estimate - _estimateError);
+            }
+            return lowest.Bar;
+        }
+
+        /// <summary>The score of a candidate entry: its personal term plus the others (<see cref="OtherTerms"/>), as the explanation lists them.</summary>
+        private float Score(int e) => PersonalTerm(_scratch.Items[e]) + OtherTerms(e);
+
+        /// <summary>A candidate entry's terms but the personal one: related, then each membership's.</summary>
+        private float OtherTerms(int e)
         {
             var scratch = _scratch;
-            var score = PersonalTerm(scratch.Items[e]) + _weights.Related * scratch.Related[e] * _relatedScale;
+            var score = _weights.Related * scratch.Related[e] * _relatedScale;
             for (int slot = 0, at = e * scratch.Slots; slot < scratch.Slots; slot++, at++) score += SlotTerm(at);
             return score;
         }
@@ -311,7 +360,9 @@ public static class Fusion
         {
             var top = new TopK(count);
             var candidates = Candidates();
-            for (var e = 0; e < candidates.Length; e++) top.Offer(candidates[e], Score(e));
+            var bar = Bar(candidates, count);
+            for (var e = 0; e < candidates.Length; e++)
+                if (bar == float.NegativeInfinity || _scratch.Upper[e] >= bar) top.Offer(candidates[e], Score(e));
             return top.Drain();
         }
 
@@ -327,7 +378,9 @@ public static class Fusion
             var candidates = Candidates();
             var positive = _scratch.Find(item);
             if (positive < 0) return false;
-            for (var e = 0; e < candidates.Length; e++) top.Offer(e, Score(e));
+            var bar = Bar(candidates, count + 1);
+            for (var e = 0; e < candidates.Length; e++)
+                if (bar == float.NegativeInfinity || _scratch.Upper[e] >= bar) top.Offer(e, Score(e));
             var score = Score(positive);
             Span<double> mine = stackalloc double[FusionWeights.Terms];
             Span<double> theirs = stackalloc double[FusionWeights.Terms];

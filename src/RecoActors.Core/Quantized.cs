@@ -28,6 +28,24 @@ internal static class Quantized
         return result;
     }
 
+    /// <summary>
+    /// A bound on |u·x − Dot(row, query)/Scale²| for unit vectors u and x of <paramref name="query"/>'s length, quantized
+    /// by <see cref="Query"/> and <see cref="Write"/>: the bound on the error the nearest-item scan's estimate makes.
+    /// </summary>
+    /// <remarks>
+    /// With u_i = q_i/S + a_i and x_i = r_i/S + b_i, rounding keeps |a_i|, |b_i| ≤ 1/(2S), and
+    /// u_i·x_i − q_i·r_i/S² = (q_i/S)·b_i + (r_i/S)·a_i + a_i·b_i; summed, at most (‖q‖₁ + ‖r‖₁)/(2S²) + d/(4S²),
+    /// where ‖r‖₁ ≤ S·‖x‖₁ + d/2 ≤ S·√d + d/2 for any unit x.
+    /// </remarks>
+    public static float ErrorBound(ReadOnlySpan<short> query)
+    {
+        var d = query.Length;
+        var q = 0;
+        foreach (var c in query) q += Math.Abs((int)c);
+        var r = Scale * MathF.Sqrt(d) + d / 2f;
+        return (q + r) / (2 * Scale * Scale) + d / (4 * Scale * Scale);
+    }
+
     /// <summary>Σ row[i]·query[i], in integers.</summary>
     public static int Dot(ReadOnlySpan<sbyte> row, ReadOnlySpan<short> query)
     {
