@@ -44,7 +44,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
             var exitCode = await old.Process.WaitForExitAsync(limit);
             var exited = clock.Elapsed;
             Assert.True(exitCode == 0, $"{old} exited with {exitCode}:\n{old.Process.Output}");
-            Assert.True(!old.Process.Output.Contains("fail:", StringComparison.Ordinal), $"{old} logged an error while stopping:\n{old.Process.Output}");
+            Assert.True(Errors(old.Process.Output).Length == 0, $"{old} logged an error while stopping:\n{old.Process.Output}");
 
             // The replacement pod: same name, same address; the Service routes to it again once it is ready.
             nodes[i] = cluster.StartNode(old.Id, old.Port);
@@ -64,12 +64,21 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         Assert.True(unavailable <= answers.Values.Sum() / 100, $"{unavailable} of {answers.Values.Sum()} requests answered 503");
         Assert.All(traffic.Failures, f => Assert.Contains("its partition may be moving to another node", f));
         foreach (var node in nodes)
-            Assert.True(!node.Process.Output.Contains("fail:", StringComparison.Ordinal), $"{node} logged an error:\n{node.Process.Output}");
+            Assert.True(Errors(node.Process.Output).Length == 0, $"{node} logged an error:\n{node.Process.Output}");
 
         await ProcessCluster.SteadyAsync(nodes, Deadline, caughtUp: true);
         await ProcessCluster.EveryUserAppliedOnceAsync(expected, nodes, Deadline);
         output.WriteLine($"{expected.Values.Sum()} events for {expected.Count} users, each applied exactly once");
     }
+
+    /// <summary>
+    /// The errors in a node's log, but Akka remoting's report of a peer that closed its connection as it stopped: the
+    /// endpoint writer fails with "Disassociated" when the peer's socket closes before its "shutting down" reaches the
+    /// reader (a race on every SIGTERM), and its supervisor logs that failure before gating the address.
+    /// </summary>
+    private static string[] Errors(string log) =>
+        [.. log.Split('\n').Where(line => line.Contains("fail:", StringComparison.Ordinal)
+            && !line.Contains("/endpointWriter] Disassociated Cause: Akka.Remote.EndpointDisassociatedException", StringComparison.Ordinal))];
 }
 
 /// <summary>One client asking for recommendations in a loop, round-robin over the nodes not excluded, counting the answers.</summary>
