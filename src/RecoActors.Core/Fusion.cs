@@ -344,6 +344,9 @@ public static class Fusion
             return lowest.Bar;
         }
 
+        /// <summary>Whether candidate entry <paramref name="e"/> can score above <paramref name="bar"/> (from <see cref="Bar"/>), so it must be scored exactly.</summary>
+        private bool MayReach(int e, float bar) => bar == float.NegativeInfinity || _scratch.Upper[e] >= bar;
+
         /// <summary>The score of a candidate entry: its personal term plus the others (<see cref="OtherTerms"/>), as the explanation lists them.</summary>
         private float Score(int e) => PersonalTerm(_scratch.Items[e]) + OtherTerms(e);
 
@@ -362,7 +365,7 @@ public static class Fusion
             var candidates = Candidates();
             var bar = Bar(candidates, count);
             for (var e = 0; e < candidates.Length; e++)
-                if (bar == float.NegativeInfinity || _scratch.Upper[e] >= bar) top.Offer(candidates[e], Score(e));
+                if (MayReach(e, bar)) top.Offer(candidates[e], Score(e));
             return top.Drain();
         }
 
@@ -380,7 +383,7 @@ public static class Fusion
             if (positive < 0) return false;
             var bar = Bar(candidates, count + 1);
             for (var e = 0; e < candidates.Length; e++)
-                if (bar == float.NegativeInfinity || _scratch.Upper[e] >= bar) top.Offer(e, Score(e));
+                if (MayReach(e, bar)) top.Offer(e, Score(e));
             var score = Score(positive);
             Span<double> mine = stackalloc double[FusionWeights.Terms];
             Span<double> theirs = stackalloc double[FusionWeights.Terms];
