@@ -84,7 +84,9 @@ public static class Fusion
     {
         [ThreadStatic] private static Scratch? t_current;
 
-        private int[] _stamp = [], _entryOf = [];
+        // Per item, side by side (one cache line for the three, read at random by the co-visitation sums): the query that
+        // last gave it an entry, that entry, and the query that last excluded it.
+        private (int Stamp, int Entry, int Excluded)[] _byItem = [];
         private int _query;
 
         /// <summary>
@@ -113,25 +115,37 @@ public static class Fusion
                 (scratch.SegmentTerm, scratch.LocalTerm, scratch.InSegment) = (new float[scratch.Items.Length * slots], new float[scratch.Items.Length * slots], new bool[scratch.Items.Length * slots]);
             if (++scratch._query == int.MaxValue)
             {
-                Array.Clear(scratch._stamp);
+                Array.Clear(scratch._byItem);
                 scratch._query = 1;
             }
             return scratch;
         }
 
+        /// <summary>Keeps the item out of this query's candidates.</summary>
+        public void Exclude(int item)
+        {
+            if (item < 0) return;
+            Reach(item);
+            _byItem[item].Excluded = _query;
+        }
+
+        /// <summary>Whether the item was kept out of this query's candidates (<see cref="Exclude"/>).</summary>
+        public bool IsExcluded(int item) => (uint)item < (uint)_byItem.Length && _byItem[item].Excluded == _query;
+
         /// <summary>The item's entry in this query, or -1.</summary>
-        public int Find(int item) => item < _stamp.Length && _stamp[item] == _query ? _entryOf[item] : -1;
+        public int Find(int item) => (uint)item < (uint)_byItem.Length && _byItem[item].Stamp == _query ? _byItem[item].Entry : -1;
+
+        private void Reach(int item)
+        {
+            if (item >= _byItem.Length) Array.Resize(ref _byItem, Math.Max(item + 1, 2 * _byItem.Length));
+        }
 
         /// <summary>The item's entry in this query, added (with nothing summed yet) if it has none.</summary>
         public int Add(int item)
         {
-            if (item >= _stamp.Length)
-            {
-                var size = Math.Max(item + 1, 2 * _stamp.Length);
-                Array.Resize(ref _stamp, size);
-                Array.Resize(ref _entryOf, size);
-            }
-            if (_stamp[item] == _query) return _entryOf[item];
+            Reach(item);
+            ref var slot = ref _byItem[item];
+            if (slot.Stamp == _query) return slot.Entry;
             if (Count == Items.Length)
             {
                 Array.Resize(ref Items, 2 * Count);
@@ -142,7 +156,7 @@ public static class Fusion
                 Array.Resize(ref InSegment, 2 * Count * Slots);
             }
             var entry = Count++;
-            (_stamp[item], _entryOf[item]) = (_query, entry);
+            (slot.Stamp, slot.Entry) = (_query, entry);
             Items[entry] = item;
             Related[entry] = 0f;
             InSegment.AsSpan(entry * Slots, Slots).Clear();
@@ -158,8 +172,6 @@ public static class Fusion
     private sealed class Query
     {
         private readonly ModelSnapshot _snapshot;
-        private readonly SeenItems? _seen;
-        private readonly IReadOnlySet<int>? _exclude;
         private readonly float[] _unit;
         private readonly Scratch _scratch;
         private readonly FusionWeights _weights;
@@ -175,13 +187,14 @@ public static class Fusion
         private Query(ModelSnapshot snapshot, float[] unit, RecentItems anchors, SeenItems? seen, IReadOnlySet<int>? exclude)
         {
             _snapshot = snapshot;
-            _seen = seen;
-            _exclude = exclude;
             _unit = unit;
             Memberships = Fusion.Memberships(unit, snapshot);
             _weights = FusionWeights.Blend(Memberships, snapshot.FusionWeights);
             var scratch = _scratch = Scratch.Take(Memberships.Length);
             var options = snapshot.Options;
+            // Stamped once, so that each of the thousands of candidate checks is one array read, not a hash lookup.
+            if (seen is not null) foreach (var item in seen.Unordered) scratch.Exclude(item);
+            if (exclude is not null) foreach (var item in exclude) scratch.Exclude(item);
 
             // V(c) = Σ over the latest positive items j, newer ones weighing more, of cosine(j, c) over co-visitation.
             var count = Math.Min(options.CoVisitAnchors, anchors.Count);
@@ -266,7 +279,7 @@ public static class Fusion
         private float SlotTerm(int at) =>
             (_scratch.InSegment[at] ? _weights.Segments * _scratch.SegmentTerm[at] : 0f) + _weights.Local * _scratch.LocalTerm[at] * _localScale;
 
-        private bool Allowed(int item) => (_seen is null || !_seen.Contains(item)) && (_exclude is null || !_exclude.Contains(item));
+        private bool Allowed(int item) => !_scratch.IsExcluded(item);
 
         /// <summary>
         /// The candidates (once per query), in this thread's scratch table: the co-visited items, the memberships'
@@ -299,9 +312,14 @@ public static class Fusion
             for (var b = 0; b < rows.Blocks; b++)
             {
                 var block = rows.Block(b);
-                for (int r = 0, item = b * rows.BlockRows; r < block.Length; r += d, item++)
+                var first = b * rows.BlockRows;
+                // A block's dots in one tight loop, then the offers: with the offers in the same loop, the scan took a third
+                // longer again (100,000 items, as the node compiles it).
+                var blockDots = dots.AsSpan(first, block.Length / d);
+                Quantized.Dots(block, query, blockDots);
+                for (var r = 0; r < blockDots.Length; r++)
                 {
-                    var dot = dots[item] = Quantized.Dot(block.Slice(r, d), query);
+                    var (dot, item) = (blockDots[r], first + r);
                     if (dot <= bar || !Allowed(item)) continue;
                     near.Offer(item, dot);
                     bar = Math.Max(0f, near.Bar);

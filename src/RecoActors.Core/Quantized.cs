@@ -46,6 +46,37 @@ internal static class Quantized
         return (q + r) / (2 * Scale * Scale) + d / (4 * Scale * Scale);
     }
 
+    /// <summary>
+    /// <see cref="Dot"/> of each row of <paramref name="block"/> (rows of the query's length, one after another) with
+    /// the query, into <paramref name="dots"/>.
+    /// </summary>
+    public static void Dots(ReadOnlySpan<sbyte> block, ReadOnlySpan<short> query, Span<int> dots)
+    {
+        var d = query.Length;
+        ArgumentOutOfRangeException.ThrowIfZero(d);
+        var rows = block.Length / d;
+        if (Avx512BW.IsSupported && d % 32 == 0)
+        {
+            // 32 components at a time, widened to 16 bits and multiplied pairwise: at d = 64 a row (one cache line) takes
+            // two steps, where 256-bit vectors took four. The scan's dots were a tenth of a ranking.
+            ref var r = ref MemoryMarshal.GetReference(block);
+            ref var q = ref MemoryMarshal.GetReference(query);
+            for (var row = 0; row < rows; row++)
+            {
+                var acc = Vector512<int>.Zero;
+                var at = (nuint)(row * d);
+                for (var i = 0; i < d; i += 32)
+                {
+                    var widened = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r, at + (nuint)i));
+                    acc = Avx512F.Add(acc, Avx512BW.MultiplyAddAdjacent(widened, Vector512.LoadUnsafe(ref q, (nuint)i)));
+                }
+                dots[row] = Vector256.Sum(acc.GetLower() + acc.GetUpper());
+            }
+            return;
+        }
+        for (var row = 0; row < rows; row++) dots[row] = Dot(block.Slice(row * d, d), query);
+    }
+
     /// <summary>Σ row[i]·query[i], in integers.</summary>
     public static int Dot(ReadOnlySpan<sbyte> row, ReadOnlySpan<short> query)
     {

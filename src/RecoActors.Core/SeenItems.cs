@@ -41,6 +41,9 @@ public sealed class SeenItems
     /// <summary>Whether the item is remembered.</summary>
     public bool Contains(int item) => _set?.Contains(item) ?? _ring.AsSpan(0, _count).Contains(item);
 
+    /// <summary>The remembered items, in no particular order.</summary>
+    public ReadOnlySpan<int> Unordered => _ring.AsSpan(0, _count);
+
     /// <summary>Remembers an item; a repeat does not move it (the set is of distinct items, in first-seen order).</summary>
     public void Add(int item)
     {

@@ -132,7 +132,7 @@ public class PropertyTests
     }
 
     [Fact]
-    public void Fusion_never_returns_seen_items_or_duplicates_and_returns_min_of_n_and_candidates()
+    public void Fusion_never_returns_seen_or_excluded_items_or_duplicates_and_returns_min_of_n_and_candidates()
     {
         var gen = Streams.Arbitrary().Generator.SelectMany(events => Gen.Choose(0, 40).Select(n => (events, n)));
         Prop.ForAll(gen.ToArbitrary(), input =>
@@ -147,6 +147,11 @@ public class PropertyTests
                 Assert.DoesNotContain(ids, profile.Seen.Contains);
                 Assert.Equal(ids.Count, ids.Distinct().Count());
                 Assert.Equal(Math.Min(n, Fusion.Candidates(profile, r.Snapshot, null).Count), ids.Count);
+                // Asked again without those: none of them, and still nothing seen.
+                HashSet<int> shown = [.. ids];
+                var next = r.Rank(user, n, shown).Select(x => x.Item).ToList();
+                Assert.DoesNotContain(next, shown.Contains);
+                Assert.DoesNotContain(next, profile.Seen.Contains);
             }
         }).Check(Runs);
     }

@@ -30,6 +30,31 @@ public class RankingBoundTests
     }
 
     [Fact]
+    public void The_scan_dots_a_block_of_rows_as_each_row_alone()
+    {
+        var rng = new Random(12);
+        foreach (var d in new[] { 16, 48, 64, 384 })
+        {
+            var block = new sbyte[37 * d];
+            var query = new short[d];
+            for (var i = 0; i < block.Length; i++) block[i] = (sbyte)rng.Next(-127, 128);
+            for (var i = 0; i < d; i++) query[i] = (short)rng.Next(-127, 128);
+            // The extremes too: every product at its largest, of either sign.
+            block.AsSpan(0, d).Fill(127);
+            block.AsSpan(d, d).Fill(-127);
+            query.AsSpan(0, d / 2).Fill(127);
+            var dots = new int[37];
+            Quantized.Dots(block, query, dots);
+            for (var row = 0; row < dots.Length; row++)
+            {
+                var expected = 0;
+                for (var i = 0; i < d; i++) expected += block[row * d + i] * query[i];
+                Assert.Equal(expected, dots[row]);
+            }
+        }
+    }
+
+    [Fact]
     public void A_ranking_is_the_best_of_every_candidate_scored_exactly()
     {
         var r = new Recommender(new ModelOptions { Segments = 8, NearestSegments = 3 }, 500);
