@@ -39,8 +39,21 @@ public class BackgroundCollectionsTests
 
     private static List<int> Collectors() =>
         [.. Directory.EnumerateDirectories("/proc/self/task")
-            .Where(task => File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET BGC", StringComparison.Ordinal))
+            .Where(task => CommandOf(task)?.StartsWith(".NET BGC", StringComparison.Ordinal) == true)
             .Select(task => int.Parse(Path.GetFileName(task)))];
+
+    /// <summary>The thread's name, or null if it ended after the listing (as a collector may, in the same race <see cref="NiceOf"/> meets).</summary>
+    private static string? CommandOf(string task)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(task, "comm"));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Field 19 of the thread's stat line (counted after the command, which is in parentheses); null once the thread has ended.</summary>
     private static int? NiceOf(int tid)
