@@ -26,6 +26,7 @@ public sealed class PartialExchange : IDisposable
     private readonly Dictionary<string, (long Sequence, List<byte[]> Chunks, long First)> _assembling = [];
     private long _sequence;
     private long _received;
+    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private Thread? _thread;
 
@@ -48,6 +49,12 @@ public sealed class PartialExchange : IDisposable
 
     /// <summary>Partials received whole (from every node, this one included).</summary>
     public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>
+    /// Completes once every partial the topic held when reading started has been handed on (canceled if the exchange
+    /// stops first): from then on, a model that folded what it was handed is as far as the cluster's was then.
+    /// </summary>
+    public Task CaughtUp => _caughtUp.Task;
 
     /// <summary>Publishes one encoded partial.</summary>
     public void Publish(byte[] partial)
@@ -99,6 +106,8 @@ public sealed class PartialExchange : IDisposable
             .SetLogHandler((_, m) => _logger.LogWarning("librdkafka {Facility} on {Topic}: {Message}", m.Facility, _options.PartialsTopic, m.Message))
             .Build();
         consumer.Assign(new TopicPartitionOffset(_options.PartialsTopic, 0, from.Resume));
+        var end = EndOffset(consumer);
+        if (end <= from.Resume) _caughtUp.TrySetResult();
         var first = true;
         while (!_stopping)
         {
@@ -118,20 +127,47 @@ public sealed class PartialExchange : IDisposable
                 _logger.LogError("The partials topic {Topic} no longer holds offsets {From} to {To} (retention): the model misses what they held. " +
                     "Keep the topic's retention longer than the model's snapshot interval", _options.PartialsTopic, from.Resume, record.Offset.Value - 1);
             first = false;
-            var offset = record.Offset.Value;
-            if (Assemble(record.Message.Headers, value, offset) is not { } whole || offset <= from.Completed) continue;
+            HandOn(record.Message.Headers, value, record.Offset.Value, from, onPartial);
+            if (record.Offset.Value + 1 >= end) _caughtUp.TrySetResult();
+        }
+        _caughtUp.TrySetCanceled();
+        consumer.Close();
+    }
+
+    /// <summary>Hands the partial that <paramref name="chunk"/> completes (if it does) on to <paramref name="onPartial"/>, unless the model already holds it.</summary>
+    private void HandOn(Headers headers, byte[] chunk, long offset, ExchangePosition from, Action<byte[], ExchangePosition> onPartial)
+    {
+        if (Assemble(headers, chunk, offset) is not { } whole || offset <= from.Completed) return;
+        try
+        {
+            onPartial(whole, new ExchangePosition(offset, _assembling.Count == 0 ? offset + 1 : _assembling.Values.Min(a => a.First)));
+            Interlocked.Increment(ref _received);
+        }
+        catch (Exception ex)
+        {
+            // A partial that cannot be read is skipped by every node alike, so the models stay equal.
+            _logger.LogError(ex, "Skipped the model partial at {Offset} of {Topic}", offset, _options.PartialsTopic);
+        }
+    }
+
+    /// <summary>The topic's end when reading starts (what <see cref="CaughtUp"/> waits for), asked until the broker answers; 0 if the exchange stops first.</summary>
+    private long EndOffset(IConsumer<string?, byte[]?> consumer)
+    {
+        var warned = false;
+        while (!_stopping)
+        {
             try
             {
-                onPartial(whole, new ExchangePosition(offset, _assembling.Count == 0 ? offset + 1 : _assembling.Values.Min(a => a.First)));
-                Interlocked.Increment(ref _received);
+                return consumer.QueryWatermarkOffsets(new TopicPartition(_options.PartialsTopic, 0), TimeSpan.FromSeconds(5)).High.Value;
             }
-            catch (Exception ex)
+            catch (KafkaException ex)
             {
-                // A partial that cannot be read is skipped by every node alike, so the models stay equal.
-                _logger.LogError(ex, "Skipped the model partial at {Offset} of {Topic}", record.Offset.Value, _options.PartialsTopic);
+                if (!warned) _logger.LogWarning("The end of {Topic} is not known yet ({Reason}); asking again every second", _options.PartialsTopic, ex.Error.Reason);
+                warned = true;
+                Thread.Sleep(TimeSpan.FromSeconds(1));
             }
         }
-        consumer.Close();
+        return 0;
     }
 
     private byte[]? Assemble(Headers headers, byte[] chunk, long offset)

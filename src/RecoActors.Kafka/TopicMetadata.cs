@@ -24,7 +24,7 @@ public static class TopicMetadata
         var described = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
         if (described is null || described.Error.IsError || described.Partitions.Count == 0)
             throw new InvalidOperationException(
-                $"topic '{topic}' does not exist at {options.BootstrapServers}{(described?.Error.IsError == true ? $" ({described.Error.Reason})" : "")}; create it first (its partition count is the shard count)");
+                $"topic '{topic}' does not exist at {options.BootstrapServers}{(described?.Error.IsError == true ? $" ({described.Error.Reason})" : "")}; create it first");
         return described.Partitions.Count;
     }
 }

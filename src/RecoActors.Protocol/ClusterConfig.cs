@@ -30,7 +30,7 @@ public static class ClusterConfig
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentException.ThrowIfNullOrWhiteSpace(role);
-        var seeds = string.Join(", ", cluster.SeedNodes.Select(s => Quote($"akka.tcp://{cluster.SystemName}@{s}")));
+        var seeds = string.Join(", ", SeedAddresses(cluster).Select(a => Quote(a.ToString())));
         return $$"""
             akka {
               actor.provider = cluster
@@ -75,6 +75,13 @@ public static class ClusterConfig
               }
             }
             """;
+    }
+
+    /// <summary>The seed nodes of <paramref name="cluster"/> as actor-system addresses.</summary>
+    public static Akka.Actor.Address[] SeedAddresses(ClusterOptions cluster)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        return [.. cluster.SeedNodes.Select(s => Akka.Actor.Address.Parse($"akka.tcp://{cluster.SystemName}@{s}"))];
     }
 
     /// <summary>A duration as HOCON milliseconds.</summary>

@@ -23,7 +23,9 @@ public sealed class BlackBoxTests
         var nodes = Enumerable.Range(0, 3).Select(i => cluster.StartNode($"node-{i}")).ToList();
         await ProcessCluster.SteadyAsync(nodes, Deadline);
 
-        using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap);
+        // At a rate that makes the stream last about ten seconds: unpaced, three nodes applied all of it between two
+        // looks at their status once, and the kill came after the stream.
+        using var produce = RecoProcess.Start(null, "produce", ratingsFile, "--bootstrap-servers", cluster.Bootstrap, "--rate", "10000");
         var victim = nodes[1];
         long appliedAtKill = 0;
         await Eventually.True(async () =>

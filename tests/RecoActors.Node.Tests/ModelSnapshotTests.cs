@@ -54,6 +54,35 @@ public sealed class ModelSnapshotTests
     }
 
     [Fact]
+    public async Task A_node_joins_only_once_its_model_holds_every_partial_published_before_it_started()
+    {
+        await using var cluster = new TestCluster();
+        var a = await cluster.StartNodeAsync("node-a");
+        var ratings = SampleData.Produce(cluster.Kafka, 20_000);
+        await Eventually.True(() => a.Node.Context.Applied == ratings.Count && a.Node.EventsFolded == ratings.Count, Deadline, "every event applied and folded on node a");
+        var version = a.Node.Model.Current.Version;
+
+        // No snapshot yet: node b reads the whole partials topic. Up means shards can move to it at once, and its
+        // users are ranked from its model: by then that model is node a's.
+        var b = await cluster.StartNodeAsync("node-b");
+        Assert.Equal(0, b.Node.ExchangeFrom.Resume);
+        Assert.True(b.Node.Up.IsCompletedSuccessfully);
+        Assert.Equal(ratings.Count, b.Node.EventsFolded);
+        Assert.Equal(version, b.Node.Model.Current.Version);
+        Assert.Equal(a.Node.Model.Current.Weights, b.Node.Model.Current.Weights);
+    }
+
+    [Fact]
+    public async Task A_partials_topic_of_more_than_one_partition_stops_the_start_naming_the_setting()
+    {
+        await using var cluster = new TestCluster();
+        cluster.Cluster.CreateTopic("reco.partials-3", 3);
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            cluster.StartNodeAsync("node-a", new Dictionary<string, string?> { ["Reco:Kafka:PartialsTopic"] = "reco.partials-3" }));
+        Assert.Contains("topic 'reco.partials-3' (Reco:Kafka:PartialsTopic) has 3 partitions; it must have one", ex.Message);
+    }
+
+    [Fact]
     public async Task A_node_that_joins_late_starts_from_the_snapshot_and_folds_only_the_tail_to_the_same_model()
     {
         await using var cluster = new TestCluster();

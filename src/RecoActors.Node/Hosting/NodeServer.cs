@@ -82,7 +82,9 @@ public sealed class NodeServer : IAsyncDisposable
     /// <param name="configure">Further configuration sources, added last (tests use in-memory settings).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="ConfigurationException">A setting is wrong; every problem is listed, naming its field.</exception>
-    /// <exception cref="InvalidOperationException">The events topic does not exist, or the store cannot be opened.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The events topic does not exist, the partials topic does not have one partition, or the store cannot be opened.
+    /// </exception>
     /// <exception cref="TimeoutException">No seed node answered within <see cref="ClusterOptions.JoinTimeout"/>.</exception>
     public static async Task<NodeServer> StartAsync(string[] args, Action<IConfigurationBuilder>? configure = null,
         CancellationToken cancellationToken = default)
@@ -104,6 +106,9 @@ public sealed class NodeServer : IAsyncDisposable
         {
             partitions = TopicMetadata.PartitionCount(kafka, kafka.EventsTopic, TimeSpan.FromSeconds(15));
             store = settings.Store.ToPersistence();
+            // One partition gives every node the partials in one order, so their models stay the same.
+            if (settings.Exchange && TopicMetadata.PartitionCount(kafka, kafka.PartialsTopic, TimeSpan.FromSeconds(15)) is var partials and not 1)
+                throw new InvalidOperationException($"topic '{kafka.PartialsTopic}' (Reco:Kafka:PartialsTopic) has {partials} partitions; it must have one, so that every node folds the partials in one order");
         }
         catch
         {
@@ -165,6 +170,8 @@ public sealed class NodeServer : IAsyncDisposable
         var server = new NodeServer(app, node, reads, metrics, text, otlp, new Uri($"http://127.0.0.1:{port}"));
         try
         {
+            // Catching up takes as long as the partials topic's tail does; the join timeout counts from its end.
+            await node.CaughtUp.WaitAsync(cancellationToken).ConfigureAwait(false);
             await node.Up.WaitAsync(settings.Cluster.JoinTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
@@ -172,6 +179,11 @@ public sealed class NodeServer : IAsyncDisposable
             await server.DisposeAsync().ConfigureAwait(false);
             throw new TimeoutException($"the node did not join the cluster within {settings.Cluster.JoinTimeout.TotalSeconds:0} s " +
                 $"(Reco:Cluster:JoinTimeout) through {ClusterDiscovery.Describe(settings.Discovery, settings.Cluster)}");
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
         return server;
     }

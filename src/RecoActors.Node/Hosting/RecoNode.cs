@@ -26,6 +26,8 @@ public sealed class RecoNode
     private readonly KafkaFeed _feed;
     private readonly PartialExchange? _exchange;
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closing = new();
     private long _eventsFolded;
     private long _savedVersion = -1;
     private TextModel? _text;
@@ -88,7 +90,13 @@ public sealed class RecoNode
     /// <summary>Where this node's model started in the partials topic: its snapshot's place, or the beginning.</summary>
     public ExchangePosition ExchangeFrom { get; private set; } = ExchangePosition.Beginning;
 
-    /// <summary>Completes when this node is an Up member of the cluster.</summary>
+    /// <summary>
+    /// Completes when this node's model holds every partial the partials topic held when the node started (at once
+    /// without an exchange); the node joins the cluster after that.
+    /// </summary>
+    public Task CaughtUp => _caughtUp.Task;
+
+    /// <summary>Completes when this node is an Up member of the cluster; fails if it could not set out to join.</summary>
     public Task Up => _up.Task;
 
     /// <summary>Whether the store answers: false from a failed write or recovery until the next one succeeds.</summary>
@@ -103,8 +111,9 @@ public sealed class RecoNode
             .Select(p => (p.Partition, Math.Max(0, _feed.End(p.Partition)!.Value - p.Position)))];
 
     /// <summary>
-    /// Starts the node's actors in <paramref name="system"/> (configured by <see cref="RuntimeConfig.Build"/>) and
-    /// joins the cluster: the configured seed nodes, or (none) a cluster of its own.
+    /// Starts the node's actors in <paramref name="system"/> (configured by <see cref="RuntimeConfig.Build"/>); once its
+    /// model has caught up (<see cref="CaughtUp"/>) it joins the cluster: through the bootstrap, the configured seed
+    /// nodes, or (none) a cluster of its own.
     /// </summary>
     /// <param name="settings">The node's settings (validated).</param>
     /// <param name="system">The actor system.</param>
@@ -169,20 +178,58 @@ public sealed class RecoNode
 
         var cluster = Cluster.Get(system);
         cluster.RegisterOnMemberUp(() => node._up.TrySetResult());
-        // Seed nodes are joined by Akka's own configuration; a node with neither seeds nor bootstrap is a cluster of its own.
-        if (settings.Discovery.Bootstraps) await ClusterDiscovery.StartBootstrapAsync(system, settings.Discovery, settings.Cluster).ConfigureAwait(false);
-        else if (settings.Cluster.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
-        logger.LogInformation("Node {Node} started at {Address}: {Partitions} partitions in {Topic}, store {Store}, joining through {Discovery}, {Kafka}",
+        logger.LogInformation("Node {Node} started at {Address}: {Partitions} partitions in {Topic}, store {Store}, joining through {Discovery} once its model has caught up, {Kafka}",
             id, cluster.SelfAddress, partitions, kafka.EventsTopic, settings.Store.Kind, ClusterDiscovery.Describe(settings.Discovery, settings.Cluster), KafkaNative.Describe());
+        _ = node.JoinWhenCaughtUpAsync(logger);
         return node;
     }
 
     /// <summary>
-    /// Why this node should not get requests yet (for <c>/readyz</c>), or null: it must be an Up member, its store must
-    /// answer, every partition must have a home in the cluster, and those here must have recovered.
+    /// Joins the cluster once the model holds every partial the partials topic held when the node started: a member
+    /// takes shards over at once, and ranks their users from its model. Like a Kafka Streams task that restores its
+    /// stores before it runs, the node catches up first and serves after.
+    /// </summary>
+    private async Task JoinWhenCaughtUpAsync(ILogger logger)
+    {
+        try
+        {
+            if (_exchange is not null)
+            {
+                var clock = global::System.Diagnostics.Stopwatch.StartNew();
+                await _exchange.CaughtUp.ConfigureAwait(false);
+                // The reader tells the model actor each partial as it reads it; the actor answers once it has folded them all.
+                var model = await Context.ModelActor.Ask<ModelSnapshot>(ModelCommand.FoldNow.Instance, _closing.Token).ConfigureAwait(false);
+                logger.LogInformation("Node {Node}: the model caught up with {Topic} in {Seconds:F1} s, at version {Version}; joining the cluster",
+                    Id, Settings.Kafka.PartialsTopic, clock.Elapsed.TotalSeconds, model.Version);
+            }
+            _caughtUp.TrySetResult();
+            var cluster = Cluster.Get(System);
+            // A node with neither seeds nor bootstrap is a cluster of its own.
+            if (Settings.Discovery.Bootstraps) await ClusterDiscovery.StartBootstrapAsync(System, Settings.Discovery, Settings.Cluster).ConfigureAwait(false);
+            else if (Settings.Cluster.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+            else cluster.JoinSeedNodes(ClusterConfig.SeedAddresses(Settings.Cluster));
+        }
+        catch (OperationCanceledException)
+        {
+            // The node stopped before it caught up.
+            _caughtUp.TrySetCanceled();
+            _up.TrySetCanceled();
+        }
+        catch (Exception ex)
+        {
+            _caughtUp.TrySetException(ex);
+            _up.TrySetException(ex);
+        }
+    }
+
+    /// <summary>
+    /// Why this node should not get requests yet (for <c>/readyz</c>), or null: its model must have caught up, it must
+    /// be an Up member, its store must answer, every partition must have a home in the cluster, and those here must
+    /// have recovered.
     /// </summary>
     public async Task<string?> NotReadyAsync()
     {
+        if (!CaughtUp.IsCompleted) return "the model is catching up with the partials topic";
         if (!Up.IsCompleted) return "the node has not joined the cluster yet";
         if (!StoreAvailable) return "the store is unavailable; partitions are paused";
         try
@@ -219,6 +266,7 @@ public sealed class RecoNode
 
     private void Close(ILogger logger)
     {
+        _closing.Cancel();
         _exchange?.Dispose();
         _feed.Dispose();
         try
