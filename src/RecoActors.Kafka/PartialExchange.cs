@@ -106,7 +106,12 @@ public sealed class PartialExchange : IDisposable
             .SetLogHandler((_, m) => _logger.LogWarning("librdkafka {Facility} on {Topic}: {Message}", m.Facility, _options.PartialsTopic, m.Message))
             .Build();
         consumer.Assign(new TopicPartitionOffset(_options.PartialsTopic, 0, from.Resume));
-        var end = EndOffset(consumer);
+        if (EndOffset(consumer) is not { } end)
+        {
+            _caughtUp.TrySetCanceled();
+            consumer.Close();
+            return;
+        }
         if (end <= from.Resume) _caughtUp.TrySetResult();
         var first = true;
         while (!_stopping)
@@ -121,13 +126,21 @@ public sealed class PartialExchange : IDisposable
                 _logger.LogWarning("Reading {Topic} failed: {Reason}", _options.PartialsTopic, ex.Error.Reason);
                 continue;
             }
-            if (record?.Message?.Value is not { } value) continue;
-            if (first && record.Offset.Value > from.Resume)
-                // Every node that resumes here misses the same partials, so the models stay equal; but not what they would be.
-                _logger.LogError("The partials topic {Topic} no longer holds offsets {From} to {To} (retention): the model misses what they held. " +
-                    "Keep the topic's retention longer than the model's snapshot interval", _options.PartialsTopic, from.Resume, record.Offset.Value - 1);
-            first = false;
-            HandOn(record.Message.Headers, value, record.Offset.Value, from, onPartial);
+            if (record is null)
+            {
+                // Nothing new: the reader may stand past the end without having seen its last offset (a record it skips).
+                if (!_caughtUp.Task.IsCompleted && consumer.Position(new TopicPartition(_options.PartialsTopic, 0)).Value >= end) _caughtUp.TrySetResult();
+                continue;
+            }
+            if (record.Message?.Value is { } value)
+            {
+                if (first && record.Offset.Value > from.Resume)
+                    // Every node that resumes here misses the same partials, so the models stay equal; but not what they would be.
+                    _logger.LogError("The partials topic {Topic} no longer holds offsets {From} to {To} (retention): the model misses what they held. " +
+                        "Keep the topic's retention longer than the model's snapshot interval", _options.PartialsTopic, from.Resume, record.Offset.Value - 1);
+                first = false;
+                HandOn(record.Message.Headers, value, record.Offset.Value, from, onPartial);
+            }
             if (record.Offset.Value + 1 >= end) _caughtUp.TrySetResult();
         }
         _caughtUp.TrySetCanceled();
@@ -150,8 +163,8 @@ public sealed class PartialExchange : IDisposable
         }
     }
 
-    /// <summary>The topic's end when reading starts (what <see cref="CaughtUp"/> waits for), asked until the broker answers; 0 if the exchange stops first.</summary>
-    private long EndOffset(IConsumer<string?, byte[]?> consumer)
+    /// <summary>The topic's end when reading starts (what <see cref="CaughtUp"/> waits for), asked until the broker answers; null if the exchange stops first.</summary>
+    private long? EndOffset(IConsumer<string?, byte[]?> consumer)
     {
         var warned = false;
         while (!_stopping)
@@ -167,7 +180,7 @@ public sealed class PartialExchange : IDisposable
                 Thread.Sleep(TimeSpan.FromSeconds(1));
             }
         }
-        return 0;
+        return null;
     }
 
     private byte[]? Assemble(Headers headers, byte[] chunk, long offset)
