@@ -105,8 +105,9 @@ public sealed class PartialExchange : IDisposable
         using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
             .SetLogHandler((_, m) => _logger.LogWarning("librdkafka {Facility} on {Topic}: {Message}", m.Facility, _options.PartialsTopic, m.Message))
             .Build();
-        consumer.Assign(new TopicPartitionOffset(_options.PartialsTopic, 0, from.Resume));
-        if (EndOffset(consumer) is not { } end)
+        var partition = new TopicPartition(_options.PartialsTopic, 0);
+        consumer.Assign(new TopicPartitionOffset(partition, from.Resume));
+        if (EndOffset(consumer, partition) is not { } end)
         {
             _caughtUp.TrySetCanceled();
             consumer.Close();
@@ -126,13 +127,7 @@ public sealed class PartialExchange : IDisposable
                 _logger.LogWarning("Reading {Topic} failed: {Reason}", _options.PartialsTopic, ex.Error.Reason);
                 continue;
             }
-            if (record is null)
-            {
-                // Nothing new: the reader may stand past the end without having seen its last offset (a record it skips).
-                if (!_caughtUp.Task.IsCompleted && consumer.Position(new TopicPartition(_options.PartialsTopic, 0)).Value >= end) _caughtUp.TrySetResult();
-                continue;
-            }
-            if (record.Message?.Value is { } value)
+            if (record?.Message?.Value is { } value)
             {
                 if (first && record.Offset.Value > from.Resume)
                     // Every node that resumes here misses the same partials, so the models stay equal; but not what they would be.
@@ -141,7 +136,8 @@ public sealed class PartialExchange : IDisposable
                 first = false;
                 HandOn(record.Message.Headers, value, record.Offset.Value, from, onPartial);
             }
-            if (record.Offset.Value + 1 >= end) _caughtUp.TrySetResult();
+            // The position, not the last record's offset: the reader may pass the end without seeing its last offset (a record it skips).
+            if (!_caughtUp.Task.IsCompleted && consumer.Position(partition).Value >= end) _caughtUp.TrySetResult();
         }
         _caughtUp.TrySetCanceled();
         consumer.Close();
@@ -164,14 +160,14 @@ public sealed class PartialExchange : IDisposable
     }
 
     /// <summary>The topic's end when reading starts (what <see cref="CaughtUp"/> waits for), asked until the broker answers; null if the exchange stops first.</summary>
-    private long? EndOffset(IConsumer<string?, byte[]?> consumer)
+    private long? EndOffset(IConsumer<string?, byte[]?> consumer, TopicPartition partition)
     {
         var warned = false;
         while (!_stopping)
         {
             try
             {
-                return consumer.QueryWatermarkOffsets(new TopicPartition(_options.PartialsTopic, 0), TimeSpan.FromSeconds(5)).High.Value;
+                return consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(5)).High.Value;
             }
             catch (KafkaException ex)
             {

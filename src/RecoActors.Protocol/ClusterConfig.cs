@@ -25,12 +25,14 @@ public static class ClusterConfig
     /// <summary>The actor under <c>/user</c> on every node that answers <see cref="DescribeCluster"/>.</summary>
     public const string DescriberName = "reco-cluster";
 
-    /// <summary>The cluster part of a member's configuration, for a member with <paramref name="role"/>.</summary>
+    /// <summary>
+    /// The cluster part of a member's configuration, for a member with <paramref name="role"/>. It names no seed nodes:
+    /// each member joins them itself (<see cref="SeedAddresses"/>) when it is ready to (a node once its model has caught up).
+    /// </summary>
     public static string Hocon(ClusterOptions cluster, string role)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentException.ThrowIfNullOrWhiteSpace(role);
-        var seeds = string.Join(", ", SeedAddresses(cluster).Select(a => Quote(a.ToString())));
         return $$"""
             akka {
               actor.provider = cluster
@@ -43,7 +45,6 @@ public static class ClusterConfig
                 port = {{cluster.Port}}
               }
               cluster {
-                seed-nodes = [{{seeds}}]
                 roles = [{{role}}]
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
                 split-brain-resolver {

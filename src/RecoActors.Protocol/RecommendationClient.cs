@@ -69,6 +69,7 @@ public sealed class RecommendationClient : IAsyncDisposable
             var cluster = Akka.Cluster.Cluster.Get(system);
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            cluster.JoinSeedNodes(ClusterConfig.SeedAddresses(options.Cluster));
             var joinTimeout = options.Cluster.JoinTimeout;
             try
             {

@@ -19,9 +19,6 @@ public static class RuntimeConfig
               stdout-loglevel = WARNING
               log-dead-letters-during-shutdown = off
               cluster {
-                # A node joins its seeds itself, once its model has caught up with the partials topic (RecoNode): a
-                # node that joined at once took shards over and ranked their users from a model still empty.
-                seed-nodes = []
                 sharding {
                   # How often a region asks again where a shard lives: a take-over waits for it.
                   retry-interval = 500ms
